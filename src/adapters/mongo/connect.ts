@@ -1,0 +1,144 @@
+/**
+ * Connecting to MongoDB with errors users can act on: an unparsable URI, a
+ * URI without a database, an unreachable server and refused credentials each
+ * become their own NsctlError, with the URI redacted.
+ */
+import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
+
+import { NsctlError } from '../../core/errors.js';
+import { redact, registerSecret } from '../../core/redact.js';
+
+export interface MongoTarget {
+  uri: string;
+  /** Overrides the database named in the URI. */
+  database?: string;
+}
+
+export interface Connection {
+  client: MongoClient;
+  db: Db;
+  /** The URI with the password masked, for messages and manifests. */
+  safeUri: string;
+  close(): Promise<void>;
+}
+
+/** The database named in the path of a MongoDB URI, or undefined. */
+export function databaseFromUri(uri: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(uri);
+  const name = match?.[1] ? decodeURIComponent(match[1]) : '';
+  return name === '' ? undefined : name;
+}
+
+export function resolveDatabaseName(target: MongoTarget): string {
+  const name = target.database ?? databaseFromUri(target.uri);
+  if (!name) {
+    throw new NsctlError(
+      'MONGO_URI_NO_DATABASE',
+      `the connection string ${redact(target.uri)} names no database`,
+    );
+  }
+  return name;
+}
+
+function registerUriPassword(uri: string): void {
+  const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
+  if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
+}
+
+export function translateMongoError(error: unknown, safeUri: string): NsctlError {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  if (code === 18 || /auth(entication)? failed/i.test(message)) {
+    return new NsctlError('MONGO_AUTH_FAILED', `authentication to ${safeUri} failed`, {
+      cause: error,
+    });
+  }
+  if (
+    name === 'MongoParseError' ||
+    name === 'MongoAPIError' ||
+    /Invalid scheme|URI/i.test(message)
+  ) {
+    return new NsctlError('MONGO_URI_INVALID', `invalid connection string: ${redact(message)}`, {
+      cause: error,
+    });
+  }
+  if (name === 'MongoServerSelectionError' || name.startsWith('MongoNetwork')) {
+    return new NsctlError(
+      'MONGO_UNREACHABLE',
+      `cannot reach MongoDB at ${safeUri}: ${redact(message)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new NsctlError(
+    'MONGO_OPERATION_FAILED',
+    `MongoDB error at ${safeUri}: ${redact(message)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+export interface ConnectOptions {
+  serverSelectionTimeoutMS?: number;
+  appName?: string;
+  driver?: MongoClientOptions;
+}
+
+export async function connectMongo(
+  target: MongoTarget,
+  options: ConnectOptions = {},
+): Promise<Connection> {
+  registerUriPassword(target.uri);
+  const safeUri = redact(target.uri);
+  const dbName = resolveDatabaseName(target);
+  let client: MongoClient;
+  try {
+    client = new MongoClient(target.uri, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+      appName: options.appName ?? 'nsctl',
+      ...options.driver,
+    });
+    await client.connect();
+    // connect() alone can succeed lazily; a ping proves auth and reachability.
+    await client.db(dbName).command({ ping: 1 });
+  } catch (error) {
+    throw translateMongoError(error, safeUri);
+  }
+  return {
+    client,
+    db: client.db(dbName),
+    safeUri,
+    close: () => client.close(),
+  };
+}
+
+export interface ServerInfo {
+  version: string;
+  /** Set when the server is FerretDB; its own version. */
+  ferretdbVersion?: string;
+  isFerretDB: boolean;
+  /** Replica set name, when the server is a member of one. */
+  replicaSet?: string;
+  /** Whether change streams can be opened (replica set or sharded cluster, not FerretDB). */
+  supportsChangeStreams: boolean;
+}
+
+export async function readServerInfo(connection: Connection): Promise<ServerInfo> {
+  const admin = connection.client.db('admin');
+  const build = await admin.command({ buildInfo: 1 });
+  const hello = await admin.command({ hello: 1 }).catch(() => admin.command({ isMaster: 1 }));
+  const ferretdbVersion =
+    typeof build.ferretdbVersion === 'string' ? build.ferretdbVersion : undefined;
+  const replicaSet = typeof hello.setName === 'string' ? hello.setName : undefined;
+  return {
+    version: String(build.version),
+    ...(ferretdbVersion ? { ferretdbVersion } : {}),
+    isFerretDB: ferretdbVersion !== undefined,
+    ...(replicaSet ? { replicaSet } : {}),
+    supportsChangeStreams:
+      !ferretdbVersion && (replicaSet !== undefined || hello.msg === 'isdbgrid'),
+  };
+}

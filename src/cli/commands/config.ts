@@ -1,0 +1,53 @@
+/** `nsctl config validate|schema`. */
+import type { Command } from 'commander';
+
+import { EXIT } from '../../core/errors.js';
+import { action, type ProgramState } from '../program.js';
+
+export function registerConfigCommands(program: Command, state: ProgramState): void {
+  const config = program.command('config').description('check and describe nsctl.yaml');
+
+  config
+    .command('validate')
+    .description('validate nsctl.yaml and the secret environment variables; list every problem')
+    .addHelpText('after', '\nExample:\n  $ nsctl config validate --config /etc/nsctl/nsctl.yaml')
+    .action(
+      action(state, 'config validate', async (_options, context) => {
+        const loaded = await context.loadedConfig();
+        const file = loaded.file ?? '(no file: defaults and environment)';
+        const lines = [
+          ...loaded.errors.map(
+            (e) =>
+              `${file}${e.line ? `:${e.line}` : ''}: error: ${e.path ? `${e.path}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`,
+          ),
+          ...loaded.warnings.map(
+            (w) =>
+              `${file}${w.line ? `:${w.line}` : ''}: warning: ${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`,
+          ),
+        ];
+        if (loaded.errors.length === 0) lines.push(`${file}: valid`);
+        return {
+          data: {
+            file: loaded.file ?? null,
+            valid: loaded.errors.length === 0,
+            errors: loaded.errors,
+            warnings: loaded.warnings,
+          },
+          text: lines.join('\n'),
+          exitCode: loaded.errors.length === 0 ? EXIT.ok : EXIT.usage,
+        };
+      }),
+    );
+
+  config
+    .command('schema')
+    .description('print the JSON Schema of nsctl.yaml, for editors')
+    .addHelpText('after', '\nExample:\n  $ nsctl config schema > nsctl.schema.json')
+    .action(
+      action(state, 'config schema', async () => {
+        const { configJsonSchema } = await import('../../core/config/schema.js');
+        const schema = configJsonSchema();
+        return { data: schema, text: JSON.stringify(schema, null, 2) };
+      }),
+    );
+}

@@ -1,0 +1,112 @@
+/**
+ * The command tree. Each command module registers its flags here and loads
+ * its implementation only when it runs, so `--help` never loads the MongoDB
+ * driver.
+ */
+import { Command, CommanderError, Option } from 'commander';
+
+import { EXIT, type ExitCode, NsctlError } from '../core/errors.js';
+import { registerCommands } from './commands/index.js';
+import {
+  type CliIO,
+  type CommandContext,
+  type CommandResult,
+  createContext,
+  type GlobalOptions,
+} from './context.js';
+import { writeError, writeResult } from './output.js';
+
+export type Handler<O> = (
+  options: O,
+  context: CommandContext,
+  args: string[],
+) => Promise<CommandResult>;
+
+export interface ProgramState {
+  io: CliIO;
+  signal: AbortSignal;
+  exitCode: ExitCode;
+}
+
+/** Wraps a handler: context in, result rendered, exit code recorded. */
+export function action<O>(state: ProgramState, name: string, handler: Handler<O>) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const options = command.opts() as O;
+    const args = command.args;
+    const globals = readGlobals(command, state.io.env);
+    const handle = createContext(globals, state.io, state.signal);
+    try {
+      const result = await handler(options, handle.context, args);
+      handle.close();
+      state.exitCode = writeResult(name, result, globals, state.io);
+    } catch (error) {
+      handle.close();
+      state.exitCode = writeError(name, error, globals, state.io);
+    }
+  };
+}
+
+function readGlobals(command: Command, env: NodeJS.ProcessEnv): GlobalOptions {
+  const all = command.optsWithGlobals() as Record<string, unknown>;
+  const noColorEnv = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return {
+    ...(typeof all.config === 'string' ? { config: all.config } : {}),
+    json: all.json === true,
+    quiet: all.quiet === true,
+    verbose: all.verbose === true,
+    color: all.color !== false && !noColorEnv,
+  };
+}
+
+export function buildProgram(state: ProgramState, version: string): Command {
+  const program = new Command('nsctl')
+    .description(
+      'Operations toolkit for self-hosted Nightscout: deploy, back up, migrate, monitor and secure.',
+    )
+    .version(version, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: ./nsctl.yaml, or NSCTL_CONFIG)')
+    .option('--json', 'print the result as JSON on stdout; progress as JSON lines on stderr')
+    .addOption(new Option('-q, --quiet', 'print only errors').conflicts('verbose'))
+    .option('-v, --verbose', 'print debug logs and error details')
+    .option('--no-color', 'disable colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => state.io.stdout.write(text),
+      writeErr: (text) => state.io.stderr.write(text),
+    });
+  registerCommands(program, state);
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  $ nsctl demo\n  $ nsctl doctor --config /etc/nsctl/nsctl.yaml\n  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30\n\nExit codes: 0 ok, 1 check failed, 2 usage or config error, 3 unreachable, 4 integrity failure, 70 internal error, 130 interrupted.',
+  );
+  return program;
+}
+
+/** Runs nsctl with the given arguments and returns the exit code. */
+export async function runCli(
+  argv: string[],
+  io: CliIO,
+  signal: AbortSignal,
+  version: string,
+): Promise<ExitCode> {
+  const state: ProgramState = { io, signal, exitCode: EXIT.ok };
+  const program = buildProgram(state, version);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; parse errors are already printed by commander.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return writeError('nsctl', error, { json: false, verbose: false }, io);
+  }
+  return state.exitCode;
+}
+
+/** For handlers: a usage error naming the bad flag. */
+export function usageError(message: string, hint?: string): NsctlError {
+  return new NsctlError('USAGE', message, hint ? { hint } : {});
+}

@@ -1,0 +1,139 @@
+/**
+ * The one error type users can reach. Every instance carries a stable code
+ * from {@link ERROR_CATALOGUE}, a message naming what failed and where, and a
+ * hint with the next step. Anything else thrown is a bug and is reported as
+ * an internal error.
+ */
+
+/** Process exit codes; documented in docs/errors.md. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran but found a problem (a check failed, data differs). */
+  failed: 1,
+  /** The invocation or the configuration is wrong. */
+  usage: 2,
+  /** A server, file or service could not be reached or read. */
+  unavailable: 3,
+  /** Data failed an integrity check (checksum, truncation, wrong key). */
+  integrity: 4,
+  /** A bug in nsctl. */
+  internal: 70,
+  /** Interrupted by a signal. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+interface CatalogueEntry {
+  exit: ExitCode;
+  summary: string;
+  hint: string;
+}
+
+/**
+ * Every user-facing error code. docs/errors.md is generated from this table
+ * (`npm run gen`), and a test keeps the two in step.
+ */
+export const ERROR_CATALOGUE = {
+  USAGE: {
+    exit: EXIT.usage,
+    summary: 'A command-line argument or option is missing or invalid.',
+    hint: 'Run the command with --help to see its options and an example.',
+  },
+  CONFIG_NOT_FOUND: {
+    exit: EXIT.usage,
+    summary: 'The configuration file named with --config or NSCTL_CONFIG does not exist.',
+    hint: 'Check the path, or run `nsctl config init` to write a starting nsctl.yaml.',
+  },
+  CONFIG_SYNTAX: {
+    exit: EXIT.usage,
+    summary: 'The configuration file is not valid YAML.',
+    hint: 'Fix the YAML at the line shown; indentation must use spaces, not tabs.',
+  },
+  CONFIG_INVALID: {
+    exit: EXIT.usage,
+    summary: 'The configuration file has keys or values that are not allowed.',
+    hint: 'Fix each listed key; `nsctl config validate` shows every problem at once.',
+  },
+  SECRET_FILE_UNREADABLE: {
+    exit: EXIT.usage,
+    summary:
+      'A secret was to be read from a *_FILE environment variable, but the file could not be read.',
+    hint: 'Check that the file exists and is readable by this user.',
+  },
+  MONGO_URI_INVALID: {
+    exit: EXIT.usage,
+    summary: 'A MongoDB connection string could not be parsed.',
+    hint: 'Use the form mongodb://user:password@host:27017/nightscout (or mongodb+srv://).',
+  },
+  MONGO_URI_NO_DATABASE: {
+    exit: EXIT.usage,
+    summary: 'A MongoDB connection string names no database, which silently means `test`.',
+    hint: 'Add the database name after the host, e.g. mongodb://host:27017/nightscout, or pass --db.',
+  },
+  MONGO_UNREACHABLE: {
+    exit: EXIT.unavailable,
+    summary: 'The MongoDB server could not be reached.',
+    hint: 'Check host, port, firewall and that the server is running; `nsctl doctor` tests the connection.',
+  },
+  MONGO_AUTH_FAILED: {
+    exit: EXIT.unavailable,
+    summary: 'The MongoDB server refused the credentials.',
+    hint: 'Check the user name, password and authSource in the connection string.',
+  },
+  MONGO_OPERATION_FAILED: {
+    exit: EXIT.failed,
+    summary: 'The MongoDB server rejected an operation.',
+    hint: 'The message carries the server error; check permissions and the server log.',
+  },
+  TEST_SERVER_UNAVAILABLE: {
+    exit: EXIT.unavailable,
+    summary: 'No MongoDB-compatible server could be found or started for tests or the demo.',
+    hint: 'Set NSCTL_TEST_MONGODB_URI, put mongod on PATH, or install Go so the FerretDB test server can be built.',
+  },
+  FILE_UNWRITABLE: {
+    exit: EXIT.unavailable,
+    summary: 'A file or directory could not be written.',
+    hint: 'Check permissions and free space at the path shown.',
+  },
+  INTERRUPTED: {
+    exit: EXIT.interrupted,
+    summary: 'The command was interrupted; nothing it was writing was marked complete.',
+    hint: 'Run the command again.',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface NsctlErrorOptions {
+  /** Overrides the catalogue hint when the situation allows a sharper one. */
+  hint?: string;
+  /** Where the problem is: a file, file:line, config key or collection. */
+  where?: string;
+  /** Structured details for --json output (already redacted by the caller). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class NsctlError extends Error {
+  override readonly name = 'NsctlError';
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly where: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly exitCode: ExitCode;
+
+  constructor(code: ErrorCode, message: string, options: NsctlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const entry: CatalogueEntry = ERROR_CATALOGUE[code];
+    this.code = code;
+    this.hint = options.hint ?? entry.hint;
+    this.where = options.where;
+    this.details = options.details;
+    this.exitCode = entry.exit;
+  }
+}
+
+export function isNsctlError(value: unknown): value is NsctlError {
+  return value instanceof NsctlError;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one place secrets are removed from text before it reaches a log, an
+ * error, a report, a metric label or the terminal. Every output path of nsctl
+ * passes through {@link redact} or {@link redactValue}.
+ */
+import { createHash } from 'node:crypto';
+
+export const REDACTED = '***';
+
+/** Literal secrets known at run time (API secret, passphrases, tokens). */
+const knownSecrets = new Set<string>();
+
+/** Secrets shorter than this are not matched literally: too many false hits. */
+const MIN_LITERAL_LENGTH = 6;
+
+/**
+ * Registers a secret so that it, and the SHA-1/SHA-512 hex digests under
+ * which Nightscout transmits an API secret, are masked wherever they appear.
+ */
+export function registerSecret(secret: string | undefined): void {
+  if (secret === undefined || secret.length < MIN_LITERAL_LENGTH) return;
+  knownSecrets.add(secret);
+  knownSecrets.add(createHash('sha1').update(secret).digest('hex'));
+  knownSecrets.add(createHash('sha512').update(secret).digest('hex'));
+  // URIs carry passwords percent-encoded.
+  const encoded = encodeURIComponent(secret);
+  if (encoded !== secret) knownSecrets.add(encoded);
+}
+
+/** For tests: forget every registered secret. */
+export function clearRegisteredSecrets(): void {
+  knownSecrets.clear();
+}
+
+// user:password@ in any scheme://… URI; the password may contain anything but
+// '@' and whitespace, and the last '@' before the host wins.
+const URI_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/]*)@/gi;
+// key=value and key: value pairs whose key names a secret.
+const SECRET_PAIR =
+  /\b((?:[a-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|authorization))["']?\s*[:=]\s*["']?)((?:Bearer\s+)?[^\s"',;&}]+)/gi;
+const AGE_IDENTITY = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+/g;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
+
+/** Masks every secret found in a string. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  }
+  return out
+    .replace(URI_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(SECRET_PAIR, (_m, key: string) => `${key}${REDACTED}`)
+    .replace(AGE_IDENTITY, `AGE-SECRET-KEY-${REDACTED}`)
+    .replace(BEARER, (_m, prefix: string) => `${prefix}${REDACTED}`);
+}
+
+const SECRET_KEY = /(password|passwd|passphrase|secret|token|apikey|api_key|authorization)/i;
+
+/**
+ * Deep copy of a value with secrets masked: string leaves pass through
+ * {@link redact}; values under keys that name a secret are replaced whole.
+ * Buffers and other binary values are summarised, never copied.
+ */
+export function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 20) return '[nested too deep]';
+  if (value instanceof Error) return redact(value.message);
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const masked = SECRET_KEY.test(key) && inner !== null && inner !== undefined && inner !== '';
+    out[key] = masked && typeof inner !== 'object' ? REDACTED : redactValue(inner, depth + 1);
+  }
+  return out;
+}
