@@ -96,6 +96,41 @@ export const ERROR_CATALOGUE = {
     summary: 'A file or directory could not be written.',
     hint: 'Check permissions and free space at the path shown.',
   },
+  ARCHIVE_CORRUPT: {
+    exit: EXIT.integrity,
+    summary: 'An archive is damaged: its structure, a checksum or a document does not read back as written.',
+    hint: 'Do not trust this backup; run `nsctl backup verify` on the others and restore from one that passes.',
+  },
+  ARCHIVE_TRUNCATED: {
+    exit: EXIT.integrity,
+    summary: 'An archive ends before its last collection is complete.',
+    hint: 'The file was cut short (interrupted copy, full disk); use another backup.',
+  },
+  DECRYPT_FAILED: {
+    exit: EXIT.integrity,
+    summary: 'An encrypted backup could not be decrypted with the passphrase or identity given.',
+    hint: 'Check NSCTL_BACKUP_PASSPHRASE or backup.encryption.identityFile; the key must match the one used for the backup.',
+  },
+  CHECKSUM_MISMATCH: {
+    exit: EXIT.integrity,
+    summary: 'Data read back does not match the checksums or counts recorded when it was written.',
+    hint: 'The data changed after it was written; do not rely on it and use another copy.',
+  },
+  BACKUP_NOT_FOUND: {
+    exit: EXIT.usage,
+    summary: 'No backup with the given id exists in the backup directory.',
+    hint: 'Run `nsctl backup list` to see the ids that exist.',
+  },
+  MANIFEST_INVALID: {
+    exit: EXIT.integrity,
+    summary: "A backup's manifest is missing, unreadable or edited.",
+    hint: 'A backup without a valid manifest cannot be trusted; verify another backup.',
+  },
+  STORAGE_FAILED: {
+    exit: EXIT.unavailable,
+    summary: 'The backup storage refused a read or write (permissions, full disk, network).',
+    hint: 'Check free space and permissions where backups are kept; nothing incomplete was marked good.',
+  },
   INTERRUPTED: {
     exit: EXIT.interrupted,
     summary: 'The command was interrupted; nothing it was writing was marked complete.',
