@@ -98,7 +98,8 @@ export const ERROR_CATALOGUE = {
   },
   ARCHIVE_CORRUPT: {
     exit: EXIT.integrity,
-    summary: 'An archive is damaged: its structure, a checksum or a document does not read back as written.',
+    summary:
+      'An archive is damaged: its structure, a checksum or a document does not read back as written.',
     hint: 'Do not trust this backup; run `nsctl backup verify` on the others and restore from one that passes.',
   },
   ARCHIVE_TRUNCATED: {

@@ -2,7 +2,30 @@
  * The nsctl.yaml schema. One source for validation, defaults, TypeScript
  * types and the JSON Schema editors use (schema/nsctl.schema.json).
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCron(value: string): boolean {
+  try {
+    new Cron(value, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = z
+  .string()
+  .refine(isTimeZone, 'unknown time zone: use an IANA name such as Europe/London or UTC');
 
 const collectionName = z
   .string()
@@ -81,8 +104,7 @@ export const configSchema = z
       .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, 'use letters, digits, ".", "_" or "-" (max 63)')
       .default('nightscout')
       .describe('Name of this Nightscout site; backups are grouped by it, not by host name.'),
-    timezone: z
-      .string()
+    timezone: timeZone
       .default('UTC')
       .describe('IANA time zone for schedules and retention periods, e.g. Europe/London.'),
     mongodb: z
@@ -116,8 +138,14 @@ export const configSchema = z
         encryption: encryptionSchema.optional(),
         schedule: z
           .strictObject({
-            cron: z.string().describe('Cron expression, e.g. "15 3 * * *" for 03:15 daily.'),
-            timezone: z.string().optional().describe('Defaults to the top-level timezone.'),
+            cron: z
+              .string()
+              .refine(
+                isCron,
+                'not a valid cron expression (five fields: minute hour day month weekday)',
+              )
+              .describe('Cron expression, e.g. "15 3 * * *" for 03:15 daily.'),
+            timezone: timeZone.optional().describe('Defaults to the top-level timezone.'),
           })
           .optional(),
         retention: retentionSchema.optional(),

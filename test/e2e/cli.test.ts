@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { runNsctl } from '../helpers/cli.js';
+
+test('--help lists the commands and exits 0', async () => {
+  const run = await runNsctl(['--help']);
+  assert.equal(run.code, 0);
+  for (const command of ['demo', 'doctor', 'config', 'dev']) {
+    assert.match(run.stdout, new RegExp(`\\n  ${command}\\b`));
+  }
+});
+
+test('every command has --help with an example', async () => {
+  for (const args of [
+    ['doctor'],
+    ['config', 'validate'],
+    ['config', 'schema'],
+    ['dev', 'seed'],
+    ['demo'],
+  ]) {
+    const run = await runNsctl([...args, '--help']);
+    assert.equal(run.code, 0, args.join(' '));
+    assert.match(run.stdout, /Example/, `${args.join(' ')} --help has no example`);
+  }
+});
+
+test('an unknown command exits 2 with a suggestion', async () => {
+  const run = await runNsctl(['doctr']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Did you mean doctor\?/);
+});
+
+test('config validate: file, line, key and a fix; exit 2; no stack trace', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsctl-e2e-'));
+  const file = join(dir, 'nsctl.yaml');
+  await writeFile(file, 'instance: home\nbackup:\n  compresion: gzip\n');
+  const run = await runNsctl(['config', 'validate', '--config', file]);
+  assert.equal(run.code, 2);
+  assert.match(run.stdout, new RegExp(`${file}:3: error: backup.compresion: unknown key`));
+  assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at /);
+});
+
+test('--json gives one parsable document, also for errors', async () => {
+  const ok = await runNsctl(['config', 'validate', '--json'], { cwd: tmpdir() });
+  assert.equal(ok.code, 0);
+  assert.equal(JSON.parse(ok.stdout).result.valid, true);
+
+  const bad = await runNsctl(['doctor', '--json', '--config', '/nonexistent.yaml']);
+  assert.equal(bad.code, 2);
+  const doc = JSON.parse(bad.stdout);
+  assert.equal(doc.ok, false);
+  assert.equal(doc.error.code, 'CONFIG_NOT_FOUND');
+  assert.ok(doc.error.hint.length > 0);
+});
+
+test('doctor reports an unreachable server as a failed check with a fix (exit 1)', async () => {
+  const run = await runNsctl(['doctor', '--uri', 'mongodb://127.0.0.1:9/ns'], { cwd: tmpdir() });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /FAIL mongodb/);
+  assert.match(run.stdout, /fix: /);
+});
