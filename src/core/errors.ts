@@ -64,12 +64,12 @@ export const ERROR_CATALOGUE = {
   MONGO_URI_INVALID: {
     exit: EXIT.usage,
     summary: 'A MongoDB connection string could not be parsed.',
-    hint: 'Use the form mongodb://user:password@host:27017/nightscout (or mongodb+srv://).',
+    hint: 'Use the form mongodb://host:27017/nightscout (or mongodb+srv://), with user:password@ before the host when the server needs a login.',
   },
   MONGO_URI_NO_DATABASE: {
     exit: EXIT.usage,
     summary: 'A MongoDB connection string names no database, which silently means `test`.',
-    hint: 'Add the database name after the host, e.g. mongodb://host:27017/nightscout, or pass --db.',
+    hint: 'Add the database name after the host, e.g. mongodb://host:27017/nightscout.',
   },
   MONGO_UNREACHABLE: {
     exit: EXIT.unavailable,

@@ -101,6 +101,14 @@ export async function connectMongo(
       appName: options.appName ?? 'nsctl',
       ...options.driver,
     });
+  } catch (error) {
+    // The constructor only parses; whatever it throws is about the URI.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new NsctlError('MONGO_URI_INVALID', `invalid connection string ${safeUri}: ${redact(message)}`, {
+      cause: error,
+    });
+  }
+  try {
     await client.connect();
     // connect() alone can succeed lazily; a ping proves auth and reachability.
     await client.db(dbName).command({ ping: 1 });

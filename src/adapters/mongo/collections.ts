@@ -1,0 +1,86 @@
+/**
+ * Reading a database for backup, verify and migrate: which collections exist
+ * with their options and indexes, and every document as raw BSON bytes in
+ * bounded batches (the driver slices each batch; nothing is decoded).
+ */
+import type { Db, Document } from 'mongodb';
+
+export interface IndexSpec {
+  name: string;
+  key: Document;
+  [option: string]: unknown;
+}
+
+export interface CollectionSpec {
+  name: string;
+  type: 'collection' | 'view' | 'timeseries';
+  options: Document;
+  /** The collection UUID as 32 hex digits, when the server reports one. */
+  uuid?: string;
+  indexes: IndexSpec[];
+}
+
+export interface CollectionSelection {
+  /** Only these collections (all when empty or absent). */
+  include?: readonly string[];
+  exclude?: readonly string[];
+}
+
+const SYSTEM_COLLECTION = /^system\./;
+
+export function selectCollections(names: readonly string[], selection: CollectionSelection): string[] {
+  const include = selection.include && selection.include.length > 0 ? new Set(selection.include) : undefined;
+  const exclude = new Set(selection.exclude ?? []);
+  return names
+    .filter((name) => !SYSTEM_COLLECTION.test(name))
+    .filter((name) => (include ? include.has(name) : true) && !exclude.has(name))
+    .sort();
+}
+
+export async function listCollectionSpecs(db: Db, selection: CollectionSelection = {}): Promise<CollectionSpec[]> {
+  const infos = await db.listCollections({}, { nameOnly: false }).toArray();
+  const byName = new Map(infos.map((info) => [info.name as string, info]));
+  const names = selectCollections([...byName.keys()], selection);
+  const specs: CollectionSpec[] = [];
+  for (const name of names) {
+    const info = byName.get(name) as Document;
+    const type = (info.type ?? 'collection') as CollectionSpec['type'];
+    const uuid = info.info?.uuid;
+    const indexes = type === 'view' ? [] : ((await db.collection(name).listIndexes().toArray()) as IndexSpec[]);
+    specs.push({
+      name,
+      type,
+      options: (info.options ?? {}) as Document,
+      ...(uuid && typeof uuid.toHexString === 'function' ? { uuid: uuid.toHexString(false) as string } : {}),
+      indexes,
+    });
+  }
+  return specs;
+}
+
+export interface RawReadOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Every document of a collection as its raw BSON bytes, in natural order.
+ * The buffers are slices of the driver's batch and stay valid after the
+ * next document is read.
+ */
+export async function* readRawDocuments(db: Db, collection: string, options: RawReadOptions = {}): AsyncGenerator<Buffer> {
+  const cursor = db.collection(collection).find({}, { raw: true, batchSize: options.batchSize ?? 1000 });
+  try {
+    for await (const doc of cursor) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      yield doc as unknown as Buffer;
+    }
+  } finally {
+    await cursor.close();
+  }
+}
+
+/** The server's document count estimate, for progress totals. */
+export async function estimateCount(db: Db, collection: string): Promise<number> {
+  return db.collection(collection).estimatedDocumentCount();
+}
