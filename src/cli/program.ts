@@ -24,6 +24,8 @@ export type Handler<O> = (
 
 export interface ProgramState {
   io: CliIO;
+  /** nsctl's version, recorded in manifests and reports. */
+  version: string;
   signal: AbortSignal;
   exitCode: ExitCode;
 }
@@ -92,7 +94,7 @@ export async function runCli(
   signal: AbortSignal,
   version: string,
 ): Promise<ExitCode> {
-  const state: ProgramState = { io, signal, exitCode: EXIT.ok };
+  const state: ProgramState = { io, signal, version, exitCode: EXIT.ok };
   const program = buildProgram(state, version);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -28,8 +28,12 @@ export interface CollectionSelection {
 
 const SYSTEM_COLLECTION = /^system\./;
 
-export function selectCollections(names: readonly string[], selection: CollectionSelection): string[] {
-  const include = selection.include && selection.include.length > 0 ? new Set(selection.include) : undefined;
+export function selectCollections(
+  names: readonly string[],
+  selection: CollectionSelection,
+): string[] {
+  const include =
+    selection.include && selection.include.length > 0 ? new Set(selection.include) : undefined;
   const exclude = new Set(selection.exclude ?? []);
   return names
     .filter((name) => !SYSTEM_COLLECTION.test(name))
@@ -37,8 +41,13 @@ export function selectCollections(names: readonly string[], selection: Collectio
     .sort();
 }
 
-export async function listCollectionSpecs(db: Db, selection: CollectionSelection = {}): Promise<CollectionSpec[]> {
-  const infos = await db.listCollections({}, { nameOnly: false }).toArray();
+export async function listCollectionSpecs(
+  db: Db,
+  selection: CollectionSelection = {},
+): Promise<CollectionSpec[]> {
+  // promoteValues: false keeps each number's BSON type (Int32 vs Double vs
+  // Int64) so options and index specs restore exactly as they were.
+  const infos = await db.listCollections({}, { nameOnly: false, promoteValues: false }).toArray();
   const byName = new Map(infos.map((info) => [info.name as string, info]));
   const names = selectCollections([...byName.keys()], selection);
   const specs: CollectionSpec[] = [];
@@ -46,12 +55,15 @@ export async function listCollectionSpecs(db: Db, selection: CollectionSelection
     const info = byName.get(name) as Document;
     const type = (info.type ?? 'collection') as CollectionSpec['type'];
     const uuid = info.info?.uuid;
-    const indexes = type === 'view' ? [] : ((await db.collection(name).listIndexes().toArray()) as IndexSpec[]);
+    const indexes =
+      type === 'view' ? [] : ((await db.collection(name).listIndexes().toArray()) as IndexSpec[]);
     specs.push({
       name,
       type,
       options: (info.options ?? {}) as Document,
-      ...(uuid && typeof uuid.toHexString === 'function' ? { uuid: uuid.toHexString(false) as string } : {}),
+      ...(uuid && typeof uuid.toHexString === 'function'
+        ? { uuid: uuid.toHexString(false) as string }
+        : {}),
       indexes,
     });
   }
@@ -68,8 +80,14 @@ export interface RawReadOptions {
  * The buffers are slices of the driver's batch and stay valid after the
  * next document is read.
  */
-export async function* readRawDocuments(db: Db, collection: string, options: RawReadOptions = {}): AsyncGenerator<Buffer> {
-  const cursor = db.collection(collection).find({}, { raw: true, batchSize: options.batchSize ?? 1000 });
+export async function* readRawDocuments(
+  db: Db,
+  collection: string,
+  options: RawReadOptions = {},
+): AsyncGenerator<Buffer> {
+  const cursor = db
+    .collection(collection)
+    .find({}, { raw: true, batchSize: options.batchSize ?? 1000 });
   try {
     for await (const doc of cursor) {
       if (options.signal?.aborted) throw options.signal.reason;

@@ -104,9 +104,13 @@ export async function connectMongo(
   } catch (error) {
     // The constructor only parses; whatever it throws is about the URI.
     const message = error instanceof Error ? error.message : String(error);
-    throw new NsctlError('MONGO_URI_INVALID', `invalid connection string ${safeUri}: ${redact(message)}`, {
-      cause: error,
-    });
+    throw new NsctlError(
+      'MONGO_URI_INVALID',
+      `invalid connection string ${safeUri}: ${redact(message)}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     await client.connect();

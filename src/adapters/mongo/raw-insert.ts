@@ -4,7 +4,7 @@
  * wrapper (Int32, Int64, Double, Decimal128, Binary subtype, RegExp flags)
  * and in its field order, so the driver writes back the same bytes.
  */
-import { deserialize, type Document } from 'bson';
+import { type Document, deserialize } from 'bson';
 import { type Db, MongoBulkWriteError } from 'mongodb';
 
 export const RAW_DECODE_OPTIONS = {
@@ -44,11 +44,17 @@ function describeId(doc: Document | undefined): string {
  * Unordered insert of one batch: every document that fails is reported with
  * its `_id`, none is skipped silently, and the others are still written.
  */
-export async function insertRawBatch(db: Db, collection: string, batch: readonly Uint8Array[]): Promise<InsertBatchResult> {
+export async function insertRawBatch(
+  db: Db,
+  collection: string,
+  batch: readonly Uint8Array[],
+): Promise<InsertBatchResult> {
   if (batch.length === 0) return { inserted: 0, failures: [] };
   const docs = batch.map(decodeRaw);
   try {
-    const result = await db.collection(collection).insertMany(docs, { ordered: false, forceServerObjectId: false });
+    const result = await db
+      .collection(collection)
+      .insertMany(docs, { ordered: false, forceServerObjectId: false });
     return { inserted: result.insertedCount, failures: [] };
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;

@@ -1,0 +1,104 @@
+/**
+ * Opening an archive for reading, whoever wrote it: an nsctl backup (its
+ * manifest says how it is packed) or a file from `mongodump --archive`, with
+ * or without `--gzip`, optionally age-encrypted (recognised by its first
+ * bytes). Yields archive events; the SHA-256 of the stored bytes is known
+ * once the events are exhausted.
+ */
+import { createReadStream } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import type { BackupTarget } from '../../adapters/storage/target.js';
+import type { ArchiveEvent } from '../../core/archive/archive-parser.js';
+import { readArchive } from '../../core/archive/reader.js';
+import { NsctlError } from '../../core/errors.js';
+import { createByteTap } from './byte-tap.js';
+import { createReverseLayers, type DecryptionKeys } from './layers.js';
+
+export interface ArchivePacking {
+  compression: 'gzip' | 'none';
+  encrypted: boolean;
+  /** Stored size, when known (tells truncation from damage). */
+  bytes?: number;
+}
+
+export interface OpenedArchive {
+  events: AsyncGenerator<ArchiveEvent, void, undefined>;
+  /** SHA-256 and size of the stored bytes; complete once `events` is done. */
+  stored(): { bytes: number; sha256: string };
+}
+
+export function openArchiveStream(
+  raw: Readable,
+  packing: ArchivePacking,
+  keys: DecryptionKeys,
+  label: string,
+): OpenedArchive {
+  const tap = createByteTap();
+  const layers = createReverseLayers(packing.compression, packing.encrypted, keys, packing.bytes);
+  const plain = new PassThrough({ highWaterMark: 1 << 20 });
+  // A failing stage destroys `plain` with its error, so the error surfaces
+  // in the reader's iteration; this catch only keeps the promise handled.
+  pipeline([raw, tap.stream, ...layers, plain]).catch(() => undefined);
+  return {
+    events: readArchive(plain, { label }),
+    stored: () => ({ bytes: tap.bytes(), sha256: tap.sha256() }),
+  };
+}
+
+export async function openStoredArchive(
+  target: BackupTarget,
+  name: string,
+  packing: ArchivePacking,
+  keys: DecryptionKeys,
+): Promise<OpenedArchive> {
+  return openArchiveStream(await target.openRead(name), packing, keys, `archive ${name}`);
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const AGE_HEADER = Buffer.from('age-encryption.org/');
+const ARCHIVE_MAGIC_LE = [0x6d, 0xe2, 0x99, 0x81];
+
+/** How a file is packed, from its first bytes. */
+export function sniffPacking(head: Uint8Array): Omit<ArchivePacking, 'bytes'> | undefined {
+  const starts = (bytes: ArrayLike<number>) => Array.from(bytes).every((b, i) => head[i] === b);
+  if (starts(AGE_HEADER)) return { compression: 'gzip', encrypted: true };
+  if (starts(GZIP_MAGIC)) return { compression: 'gzip', encrypted: false };
+  if (starts(ARCHIVE_MAGIC_LE)) return { compression: 'none', encrypted: false };
+  return undefined;
+}
+
+async function readHead(path: string, length: number): Promise<Buffer> {
+  const { open } = await import('node:fs/promises');
+  const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new NsctlError('USAGE', `cannot open archive ${path}: ${error.code ?? error.message}`, {
+      where: path,
+      hint: 'Check the path to the mongodump --archive file.',
+    });
+  });
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await file.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * A mongodump archive file, packed any way nsctl understands. An encrypted
+ * file is assumed gzipped inside when its name says `.gz`, as nsctl names them.
+ */
+export async function openArchiveFile(path: string, keys: DecryptionKeys): Promise<OpenedArchive> {
+  const head = await readHead(path, 32);
+  const packing = sniffPacking(head);
+  if (!packing) {
+    throw new NsctlError('ARCHIVE_CORRUPT', `${path} is not a mongodump archive (plain, gzip or age)`, {
+      where: path,
+      hint: 'Pass a file written by `mongodump --archive` (with or without --gzip) or by nsctl.',
+    });
+  }
+  const compression = packing.encrypted && !/\.gz(\.age)?$/.test(path) ? 'none' : packing.compression;
+  return openArchiveStream(createReadStream(path), { ...packing, compression }, keys, `archive ${path}`);
+}
