@@ -7,7 +7,7 @@
  */
 import type { Db } from 'mongodb';
 
-import { connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
+import { asNsctlError, connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
 import { type InsertFailure, insertRawBatch } from '../adapters/mongo/raw-insert.js';
 import type { ArchiveEvent, ArchivePreludeCollection } from '../core/archive/archive-parser.js';
 import { NsctlError } from '../core/errors.js';
@@ -94,6 +94,8 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       collections.every((c) => c.failed === 0 && c.found === c.expected && c.inserted === c.expected) &&
       indexes.every((i) => i.failed.length === 0);
     return { ...base, dryRun: false, ...(rollbackPoint ? { rollbackPoint } : {}), collections, indexes, ok };
+  } catch (error) {
+    throw asNsctlError(error, connection.safeUri);
   } finally {
     await events.return(undefined).catch(() => undefined);
     await connection.close();

@@ -63,7 +63,7 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
       cause: error,
     });
   }
-  if (name === 'MongoServerSelectionError' || name.startsWith('MongoNetwork')) {
+  if (/^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name)) {
     return new NsctlError(
       'MONGO_UNREACHABLE',
       `cannot reach MongoDB at ${safeUri}: ${redact(message)}`,
@@ -79,6 +79,17 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
       cause: error,
     },
   );
+}
+
+/**
+ * For errors escaping an operation on an open connection: driver errors
+ * become NsctlErrors (a dropped server is MONGO_UNREACHABLE, not a bug);
+ * anything else passes through unchanged.
+ */
+export function asNsctlError(error: unknown, safeUri: string): unknown {
+  if (error instanceof NsctlError) return error;
+  if (error instanceof Error && error.name.startsWith('Mongo')) return translateMongoError(error, safeUri);
+  return error;
 }
 
 export interface ConnectOptions {

@@ -10,7 +10,13 @@ import { pipeline } from 'node:stream/promises';
 
 import type { Db } from 'mongodb';
 
-import { connectMongo, type MongoTarget, readServerInfo, type ServerInfo } from '../../adapters/mongo/connect.js';
+import {
+  asNsctlError,
+  connectMongo,
+  type MongoTarget,
+  readServerInfo,
+  type ServerInfo,
+} from '../../adapters/mongo/connect.js';
 import {
   type CollectionSelection,
   type CollectionSpec,
@@ -77,8 +83,9 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
     const handle = await options.target.openWrite(archiveName);
     const written = await writeArchive(connection.db, specs, server, handle, options).catch(async (error) => {
       await handle.abort();
-      await recordFailure(options, id, started, error);
-      throw error;
+      const reported = asNsctlError(error, connection.safeUri);
+      await recordFailure(options, id, started, reported);
+      throw reported;
     });
     const manifest: Manifest = {
       formatVersion: 1,
@@ -110,6 +117,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
       throw error;
     }
     return { manifest, location: `${options.target.describe()}/${archiveName}`, durationMs: now().getTime() - started.getTime() };
+  } catch (error) {
+    throw asNsctlError(error, connection.safeUri);
   } finally {
     await connection.close();
   }
