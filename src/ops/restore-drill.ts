@@ -6,12 +6,14 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Db } from 'mongodb';
-
-import { connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
 import { readRawDocuments } from '../adapters/mongo/collections.js';
+import { connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
 import type { BackupTarget } from '../adapters/storage/target.js';
 import type { Manifest } from '../core/backup/manifest.js';
-import { type CollectionDigest, createCollectionDigest } from '../core/checksum/collection-digest.js';
+import {
+  type CollectionDigest,
+  createCollectionDigest,
+} from '../core/checksum/collection-digest.js';
 import type { Progress } from '../core/progress.js';
 import { openStoredArchive } from './backup/archive-source.js';
 import type { DecryptionKeys } from './backup/layers.js';
@@ -35,7 +37,10 @@ export interface DrillResult {
 }
 
 /** Digests of the named collections as they are in a database now. */
-export async function digestDatabase(db: Db, collections: string[]): Promise<Map<string, CollectionDigest>> {
+export async function digestDatabase(
+  db: Db,
+  collections: string[],
+): Promise<Map<string, CollectionDigest>> {
   const digests = new Map<string, CollectionDigest>();
   for (const name of collections) {
     const digest = createCollectionDigest();
@@ -52,7 +57,11 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillResul
   const archive = await openStoredArchive(
     options.target,
     manifest.archive.name,
-    { compression: manifest.compression, encrypted: manifest.encryption.type !== 'none', bytes: manifest.archive.bytes },
+    {
+      compression: manifest.compression,
+      encrypted: manifest.encryption.type !== 'none',
+      bytes: manifest.archive.bytes,
+    },
     options.keys,
   );
   const connection = await connectMongo(destination);
@@ -65,14 +74,21 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillResul
       dryRun: false,
       progress: options.progress,
     });
-    const digests = await digestDatabase(connection.db, manifest.collections.map((c) => c.name));
+    const digests = await digestDatabase(
+      connection.db,
+      manifest.collections.map((c) => c.name),
+    );
     const collections = compareWithManifest(manifest, digests);
-    const problems = collections.filter((c) => !c.ok).map((c) => `restore drill: ${describeCheck(c)}`);
+    const problems = collections
+      .filter((c) => !c.ok)
+      .map((c) => `restore drill: ${describeCheck(c)}`);
     for (const c of restored.collections) {
-      if (c.failed > 0) problems.push(`restore drill: ${c.name}: ${c.failed} documents failed to insert`);
+      if (c.failed > 0)
+        problems.push(`restore drill: ${c.name}: ${c.failed} documents failed to insert`);
     }
     for (const i of restored.indexes) {
-      for (const f of i.failed) problems.push(`restore drill: ${i.collection}: index ${f.name} failed: ${f.message}`);
+      for (const f of i.failed)
+        problems.push(`restore drill: ${i.collection}: index ${f.name} failed: ${f.message}`);
     }
     return { ok: problems.length === 0, database, collections, problems };
   } finally {

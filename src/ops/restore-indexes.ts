@@ -20,7 +20,10 @@ export function toIndexRequest(spec: Document): Document {
   return request;
 }
 
-export async function buildIndexes(db: Db, collections: ArchivePreludeCollection[]): Promise<IndexResult[]> {
+export async function buildIndexes(
+  db: Db,
+  collections: ArchivePreludeCollection[],
+): Promise<IndexResult[]> {
   const results: IndexResult[] = [];
   for (const c of collections) {
     const specs = (c.parsedMetadata?.indexes ?? []).filter((spec) => spec.name !== '_id_');
@@ -32,7 +35,10 @@ export async function buildIndexes(db: Db, collections: ArchivePreludeCollection
         await db.command({ createIndexes: c.collection, indexes: [toIndexRequest(spec)] });
         result.created.push(name);
       } catch (error) {
-        result.failed.push({ name, message: error instanceof Error ? error.message : String(error) });
+        result.failed.push({
+          name,
+          message: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     results.push(result);

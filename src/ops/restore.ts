@@ -84,16 +84,27 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
     }
     let rollbackPoint: string | undefined;
     if (occupied.length > 0 && options.createRollbackPoint) {
-      rollbackPoint = await options.createRollbackPoint(db, occupied.map((p) => p.name));
+      rollbackPoint = await options.createRollbackPoint(
+        db,
+        occupied.map((p) => p.name),
+      );
     }
     await prepareCollections(db, wanted, options.drop);
     const collections = await copyDocuments(db, events, wanted, options);
     const indexes = await buildIndexes(db, wanted);
     for (const c of collections) c.found = await db.collection(c.name).countDocuments();
     const ok =
-      collections.every((c) => c.failed === 0 && c.found === c.expected && c.inserted === c.expected) &&
-      indexes.every((i) => i.failed.length === 0);
-    return { ...base, dryRun: false, ...(rollbackPoint ? { rollbackPoint } : {}), collections, indexes, ok };
+      collections.every(
+        (c) => c.failed === 0 && c.found === c.expected && c.inserted === c.expected,
+      ) && indexes.every((i) => i.failed.length === 0);
+    return {
+      ...base,
+      dryRun: false,
+      ...(rollbackPoint ? { rollbackPoint } : {}),
+      collections,
+      indexes,
+      ok,
+    };
   } catch (error) {
     throw asNsctlError(error, connection.safeUri);
   } finally {
@@ -107,9 +118,13 @@ function selectPrelude(collections: ArchivePreludeCollection[], only: string[] |
   const known = new Set(collections.map((c) => c.collection));
   const unknown = only.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new NsctlError('USAGE', `the archive has no collection ${unknown.map((n) => `"${n}"`).join(', ')}`, {
-      hint: `It holds: ${[...known].join(', ')}`,
-    });
+    throw new NsctlError(
+      'USAGE',
+      `the archive has no collection ${unknown.map((n) => `"${n}"`).join(', ')}`,
+      {
+        hint: `It holds: ${[...known].join(', ')}`,
+      },
+    );
   }
   return collections.filter((c) => only.includes(c.collection));
 }
@@ -119,10 +134,14 @@ async function planRestore(
   wanted: ArchivePreludeCollection[],
   expected: Map<string, number> | undefined,
 ): Promise<RestorePlanItem[]> {
-  const existingNames = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  const existingNames = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
   const plan: RestorePlanItem[] = [];
   for (const c of wanted) {
-    const existing = existingNames.has(c.collection) ? await db.collection(c.collection).countDocuments() : 0;
+    const existing = existingNames.has(c.collection)
+      ? await db.collection(c.collection).countDocuments()
+      : 0;
     const documents = expected?.get(c.collection);
     plan.push({ name: c.collection, ...(documents === undefined ? {} : { documents }), existing });
   }
@@ -137,8 +156,14 @@ function refuseOccupied(database: string, occupied: RestorePlanItem[]): NsctlErr
   });
 }
 
-async function prepareCollections(db: Db, wanted: ArchivePreludeCollection[], drop: boolean): Promise<void> {
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+async function prepareCollections(
+  db: Db,
+  wanted: ArchivePreludeCollection[],
+  drop: boolean,
+): Promise<void> {
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
   for (const c of wanted) {
     if (existing.has(c.collection)) {
       if (!drop) continue;

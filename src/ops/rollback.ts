@@ -15,7 +15,12 @@ import { openStoredArchive } from './backup/archive-source.js';
 import type { DecryptionKeys } from './backup/layers.js';
 import type { BackupEncryption } from './backup/naming.js';
 import { runBackup } from './backup/run.js';
-import { type CollectionCheck, compareWithManifest, describeCheck, verifyBackup } from './backup/verify.js';
+import {
+  type CollectionCheck,
+  compareWithManifest,
+  describeCheck,
+  verifyBackup,
+} from './backup/verify.js';
 import { type RestoreResult, restoreArchive } from './restore.js';
 import { digestDatabase } from './restore-drill.js';
 
@@ -72,17 +77,30 @@ export async function rollbackTo(
   point: Manifest,
   destination: MongoTarget,
 ): Promise<RollbackResult> {
-  const verified = await verifyBackup({ target: context.target, manifest: point, keys: context.keys, progress: context.progress });
+  const verified = await verifyBackup({
+    target: context.target,
+    manifest: point,
+    keys: context.keys,
+    progress: context.progress,
+  });
   if (!verified.ok) {
-    throw new NsctlError('CHECKSUM_MISMATCH', `rollback point ${point.id} failed verification: ${verified.problems[0]}`, {
-      hint: 'The point is damaged; choose another with `nsctl rollback list`. Nothing was changed.',
-      details: { problems: verified.problems },
-    });
+    throw new NsctlError(
+      'CHECKSUM_MISMATCH',
+      `rollback point ${point.id} failed verification: ${verified.problems[0]}`,
+      {
+        hint: 'The point is damaged; choose another with `nsctl rollback list`. Nothing was changed.',
+        details: { problems: verified.problems },
+      },
+    );
   }
   const archive = await openStoredArchive(
     context.target,
     point.archive.name,
-    { compression: point.compression, encrypted: point.encryption.type !== 'none', bytes: point.archive.bytes },
+    {
+      compression: point.compression,
+      encrypted: point.encryption.type !== 'none',
+      bytes: point.archive.bytes,
+    },
     context.keys,
   );
   const restore = await restoreArchive({
@@ -92,12 +110,19 @@ export async function rollbackTo(
     drop: true,
     dryRun: false,
     progress: context.progress,
-    createRollbackPoint: rollbackPointMaker(context, destination.uri, `before-rollback-to-${point.id}`),
+    createRollbackPoint: rollbackPointMaker(
+      context,
+      destination.uri,
+      `before-rollback-to-${point.id}`,
+    ),
   });
   const { connectMongo } = await import('../adapters/mongo/connect.js');
   const connection = await connectMongo(destination);
   try {
-    const digests = await digestDatabase(connection.db, point.collections.map((c) => c.name));
+    const digests = await digestDatabase(
+      connection.db,
+      point.collections.map((c) => c.name),
+    );
     const checks = compareWithManifest(point, digests);
     const problems = checks.filter((c) => !c.ok).map(describeCheck);
     return { point: point.id, restore, checks, ok: restore.ok && problems.length === 0, problems };

@@ -17,9 +17,9 @@ import { CLI_PATH, runNsctl } from '../helpers/cli.js';
 import { openTestDatabase } from '../helpers/db.js';
 
 const t = await openTestDatabase(import.meta.url);
-await t.db.collection('devicestatus').insertMany(
-  Array.from({ length: 12_000 }, (_, i) => ({ i, pad: 'k'.repeat(2500 + (i % 500)) })),
-);
+await t.db
+  .collection('devicestatus')
+  .insertMany(Array.from({ length: 12_000 }, (_, i) => ({ i, pad: 'k'.repeat(2500 + (i % 500)) })));
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-kill-'));
 const target = createLocalDirTarget(dir);
 const args = ['backup', 'run', '--uri', t.dbUri, '--dir', dir, '--quiet'];
@@ -39,7 +39,11 @@ async function assertEveryListedBackupVerifies(): Promise<number> {
   const catalogue = await readCatalogue(target);
   for (const manifest of catalogue.backups) {
     const result = await verifyBackup({ target, manifest, keys: {}, progress: silentProgress });
-    assert.equal(result.ok, true, `${manifest.id} is listed but fails verify: ${result.problems.join('; ')}`);
+    assert.equal(
+      result.ok,
+      true,
+      `${manifest.id} is listed but fails verify: ${result.problems.join('; ')}`,
+    );
   }
   return catalogue.backups.length;
 }

@@ -57,15 +57,25 @@ const env = {
 
 const scenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv }> = [
   { label: 'doctor with a password in --uri', args: ['doctor', '--uri', unreachable], env },
-  { label: 'doctor --json --verbose', args: ['doctor', '--json', '--verbose', '--uri', unreachable], env },
+  {
+    label: 'doctor --json --verbose',
+    args: ['doctor', '--json', '--verbose', '--uri', unreachable],
+    env,
+  },
   {
     label: 'doctor with the URI from the environment',
     args: ['doctor', '--verbose'],
     env: { ...env, NSCTL_MONGODB_URI: unreachable },
   },
-  { label: 'config validate of a file holding secrets', args: ['config', 'validate', '-c', inlineConfig] },
+  {
+    label: 'config validate of a file holding secrets',
+    args: ['config', 'validate', '-c', inlineConfig],
+  },
   { label: 'config validate --json', args: ['config', 'validate', '--json', '-c', inlineConfig] },
-  { label: 'doctor with secrets in the config file', args: ['doctor', '--verbose', '-c', inlineConfig] },
+  {
+    label: 'doctor with secrets in the config file',
+    args: ['doctor', '--verbose', '-c', inlineConfig],
+  },
   {
     label: 'an unparsable URI holding a password',
     args: ['doctor', '--verbose', '--uri', `mongodb://u:${MONGO_PASSWORD}@bad host:99999/ns`],

@@ -26,12 +26,29 @@ import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const t = await openTestDatabase(import.meta.url);
 const PASSPHRASE = 'a-test-passphrase-of-some-length';
-const passphraseEncryption = { type: 'passphrase' as const, passphrase: PASSPHRASE, scryptWorkFactor: 10 };
+const passphraseEncryption = {
+  type: 'passphrase' as const,
+  passphrase: PASSPHRASE,
+  scryptWorkFactor: 10,
+};
 
-await t.db.collection('devicestatus').insertMany(
-  Array.from({ length: 6000 }, (_, i) => ({ i, created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(), pad: 'z'.repeat(400 + (i % 97)) })),
-);
-await t.db.collection('entries').insertMany(Array.from({ length: 3000 }, (_, i) => ({ sgv: 80 + (i % 120), date: 1_700_000_000_000 + i * 300_000 })));
+await t.db
+  .collection('devicestatus')
+  .insertMany(
+    Array.from({ length: 6000 }, (_, i) => ({
+      i,
+      created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
+      pad: 'z'.repeat(400 + (i % 97)),
+    })),
+  );
+await t.db
+  .collection('entries')
+  .insertMany(
+    Array.from({ length: 3000 }, (_, i) => ({
+      sgv: 80 + (i % 120),
+      date: 1_700_000_000_000 + i * 300_000,
+    })),
+  );
 
 async function freshTarget() {
   const dir = await mkdtemp(join(tmpdir(), 'nsctl-faults-'));
@@ -51,7 +68,8 @@ function backupInto(target: ReturnType<typeof createLocalDirTarget>, uri = t.dbU
   });
 }
 
-const isNsctl = (code: ErrorCode) => (error: unknown) => error instanceof NsctlError && error.code === code;
+const isNsctl = (code: ErrorCode) => (error: unknown) =>
+  error instanceof NsctlError && error.code === code;
 
 const { dir, target } = await freshTarget();
 const good = await backupInto(target);
@@ -59,7 +77,12 @@ const keys = { passphrases: [PASSPHRASE] };
 
 test('a wrong passphrase and a missing key fail verify as DECRYPT_FAILED', async () => {
   for (const wrong of [{ passphrases: ['not-the-passphrase'] }, {}]) {
-    const result = await verifyBackup({ target, manifest: good.manifest, keys: wrong, progress: silentProgress });
+    const result = await verifyBackup({
+      target,
+      manifest: good.manifest,
+      keys: wrong,
+      progress: silentProgress,
+    });
     assert.equal(result.ok, false);
     assert.equal(result.failure?.code, 'DECRYPT_FAILED');
   }
@@ -71,22 +94,35 @@ test('truncation at 25 points and 25 bit flips always fail verify cleanly', asyn
   try {
     for (let i = 1; i <= 25; i++) {
       await writeFile(path, original.subarray(0, Math.floor((original.length * i) / 26)));
-      const result = await verifyBackup({ target, manifest: good.manifest, keys, progress: silentProgress });
+      const result = await verifyBackup({
+        target,
+        manifest: good.manifest,
+        keys,
+        progress: silentProgress,
+      });
       assert.equal(result.ok, false, `truncated to ${i}/26 passed verify`);
       assert.ok(result.failure, `truncated to ${i}/26: no failure code`);
     }
     for (let i = 0; i < 25; i++) {
       const damaged = Buffer.from(original);
       const at = (i * 7919 + 101) % damaged.length;
-      damaged[at] = (damaged[at] ?? 0) ^ (1 << i % 8);
+      damaged[at] = (damaged[at] ?? 0) ^ (1 << (i % 8));
       await writeFile(path, damaged);
-      const result = await verifyBackup({ target, manifest: good.manifest, keys, progress: silentProgress });
+      const result = await verifyBackup({
+        target,
+        manifest: good.manifest,
+        keys,
+        progress: silentProgress,
+      });
       assert.equal(result.ok, false, `bit flip at ${at} passed verify`);
     }
   } finally {
     await writeFile(path, original);
   }
-  assert.equal((await verifyBackup({ target, manifest: good.manifest, keys, progress: silentProgress })).ok, true);
+  assert.equal(
+    (await verifyBackup({ target, manifest: good.manifest, keys, progress: silentProgress })).ok,
+    true,
+  );
 });
 
 test('an edited manifest fails verify; an unparsable one is listed as invalid; a missing one is not found', async () => {
@@ -98,7 +134,12 @@ test('an edited manifest fails verify; an unparsable one is listed as invalid; a
   const edited = JSON.parse(text);
   edited.collections[0].documents += 1;
   await writeFile(join(d2, name), JSON.stringify(edited));
-  const result = await verifyBackup({ target: t2, manifest: await readManifest(t2, backup.manifest.id), keys, progress: silentProgress });
+  const result = await verifyBackup({
+    target: t2,
+    manifest: await readManifest(t2, backup.manifest.id),
+    keys,
+    progress: silentProgress,
+  });
   assert.equal(result.ok, false);
   assert.match(result.problems.join('\n'), /manifest says/);
 
@@ -124,7 +165,10 @@ test('a server that disappears mid-backup: MONGO_UNREACHABLE, nothing that looks
     await proxy.close();
   }
   const catalogue = await readCatalogue(target);
-  assert.deepEqual(catalogue.backups.map((b) => b.id), [good.manifest.id]);
+  assert.deepEqual(
+    catalogue.backups.map((b) => b.id),
+    [good.manifest.id],
+  );
   assert.deepEqual(catalogue.orphans, []);
   assert.equal(catalogue.failures.length, 1);
   assert.equal(catalogue.failures[0]?.code, 'MONGO_UNREACHABLE');
@@ -136,10 +180,22 @@ test('a server that disappears mid-restore: MONGO_UNREACHABLE, a clear error', a
   try {
     const url = new URL(proxy.uri);
     url.pathname = `/${scratch.db.databaseName}`;
-    const archive = await openStoredArchive(target, good.manifest.archive.name, { compression: 'gzip', encrypted: true }, keys);
+    const archive = await openStoredArchive(
+      target,
+      good.manifest.archive.name,
+      { compression: 'gzip', encrypted: true },
+      keys,
+    );
     proxy.cutAfter(3_000);
     await assert.rejects(
-      restoreArchive({ archive, destination: { uri: url.toString() }, drop: false, dryRun: false, progress: silentProgress, batchSize: 200 }),
+      restoreArchive({
+        archive,
+        destination: { uri: url.toString() },
+        drop: false,
+        dryRun: false,
+        progress: silentProgress,
+        batchSize: 200,
+      }),
       isNsctl('MONGO_UNREACHABLE'),
     );
   } finally {
@@ -149,7 +205,9 @@ test('a server that disappears mid-restore: MONGO_UNREACHABLE, a clear error', a
 
 function tryMountTmpfs(path: string, size: string): boolean {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path], {
+      stdio: 'ignore',
+    });
     return true;
   } catch {
     return false;
@@ -163,27 +221,25 @@ after(() => {
   return rm(smallDir, { recursive: true, force: true });
 });
 
-test(
-  mounted ? 'a full disk: STORAGE_FAILED, nothing visible, older files untouched' : 'a full disk (skipped: cannot mount a small tmpfs here)',
-  { skip: !mounted },
-  async () => {
-    const small = createLocalDirTarget(smallDir);
-    await writeFile(join(smallDir, 'older.manifest.json'), '{}');
-    await assert.rejects(
-      runBackup({
-        source: { uri: t.dbUri },
-        instance: 'faults',
-        target: small,
-        compression: 'none',
-        encryption: { type: 'none' },
-        progress: silentProgress,
-        toolVersion: '0.0.0-test',
-      }),
-      isNsctl('STORAGE_FAILED'),
-    );
-    const catalogue = await readCatalogue(small);
-    assert.equal(catalogue.backups.length, 0);
-    assert.deepEqual(catalogue.orphans, []);
-    assert.equal(await readFile(join(smallDir, 'older.manifest.json'), 'utf8'), '{}');
-  },
-);
+test(mounted
+  ? 'a full disk: STORAGE_FAILED, nothing visible, older files untouched'
+  : 'a full disk (skipped: cannot mount a small tmpfs here)', { skip: !mounted }, async () => {
+  const small = createLocalDirTarget(smallDir);
+  await writeFile(join(smallDir, 'older.manifest.json'), '{}');
+  await assert.rejects(
+    runBackup({
+      source: { uri: t.dbUri },
+      instance: 'faults',
+      target: small,
+      compression: 'none',
+      encryption: { type: 'none' },
+      progress: silentProgress,
+      toolVersion: '0.0.0-test',
+    }),
+    isNsctl('STORAGE_FAILED'),
+  );
+  const catalogue = await readCatalogue(small);
+  assert.equal(catalogue.backups.length, 0);
+  assert.deepEqual(catalogue.orphans, []);
+  assert.equal(await readFile(join(smallDir, 'older.manifest.json'), 'utf8'), '{}');
+});

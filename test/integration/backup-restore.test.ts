@@ -31,14 +31,34 @@ const target = createLocalDirTarget(dir);
 const encryption = { type: 'recipients' as const, recipients: [keys.recipient] };
 
 await t.db.collection('entries').insertMany([
-  { _id: new ObjectId('5f1e0000000000000000000a'), sgv: new Int32(120), date: new Long(1_700_000_000_000), type: 'sgv' },
-  { _id: 'string-id-1' as never, sgv: new Int32(99), date: new Double(1_700_000_300_000), type: 'sgv' },
-  { _id: new Binary(Buffer.alloc(16, 7), 4) as never, sgv: new Int32(180), nested: { a: [1, 2, { b: 'c' }] } },
+  {
+    _id: new ObjectId('5f1e0000000000000000000a'),
+    sgv: new Int32(120),
+    date: new Long(1_700_000_000_000),
+    type: 'sgv',
+  },
+  {
+    _id: 'string-id-1' as never,
+    sgv: new Int32(99),
+    date: new Double(1_700_000_300_000),
+    type: 'sgv',
+  },
+  {
+    _id: new Binary(Buffer.alloc(16, 7), 4) as never,
+    sgv: new Int32(180),
+    nested: { a: [1, 2, { b: 'c' }] },
+  },
 ]);
 await t.db.collection('entries').createIndex({ date: -1 }, { name: 'date_-1' });
-await t.db.collection('devicestatus').insertMany(
-  Array.from({ length: 2500 }, (_, i) => ({ created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(), i, pad: 'x'.repeat(500) })),
-);
+await t.db
+  .collection('devicestatus')
+  .insertMany(
+    Array.from({ length: 2500 }, (_, i) => ({
+      created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
+      i,
+      pad: 'x'.repeat(500),
+    })),
+  );
 await t.db.createCollection('food');
 
 async function backup(label?: string) {
@@ -65,33 +85,71 @@ test('a backup writes an archive and a manifest with counts and checksums', asyn
   assert.match(manifest.archive.name, /\.archive\.gz\.age$/);
   const counts = Object.fromEntries(manifest.collections.map((c) => [c.name, c.documents]));
   assert.deepEqual(counts, { devicestatus: 2500, entries: 3, food: 0 });
-  assert.ok(manifest.collections.find((c) => c.name === 'entries')?.indexes.some((i) => i.name === 'date_-1'));
+  assert.ok(
+    manifest.collections
+      .find((c) => c.name === 'entries')
+      ?.indexes.some((i) => i.name === 'date_-1'),
+  );
   assert.deepEqual(manifest.encryption, { type: 'age-recipients', recipients: [keys.recipient] });
 });
 
 test('verify reads the whole archive and agrees with the manifest', async () => {
-  const result = await verifyBackup({ target, manifest: first.manifest, keys: { identities: [keys.identity] }, progress: silentProgress });
+  const result = await verifyBackup({
+    target,
+    manifest: first.manifest,
+    keys: { identities: [keys.identity] },
+    progress: silentProgress,
+  });
   assert.deepEqual(result.problems, []);
   assert.equal(result.ok, true);
 });
 
 test('restore into a new database gives the same raw BSON, counts and indexes', async () => {
   const scratch = await t.scratch('restored');
-  const archive = await openStoredArchive(target, first.manifest.archive.name, { compression: 'gzip', encrypted: true }, { identities: [keys.identity] });
-  const result = await restoreArchive({ archive, destination: { uri: scratch.dbUri }, drop: false, dryRun: false, progress: silentProgress });
+  const archive = await openStoredArchive(
+    target,
+    first.manifest.archive.name,
+    { compression: 'gzip', encrypted: true },
+    { identities: [keys.identity] },
+  );
+  const result = await restoreArchive({
+    archive,
+    destination: { uri: scratch.dbUri },
+    drop: false,
+    dryRun: false,
+    progress: silentProgress,
+  });
   assert.equal(result.ok, true, JSON.stringify(result, null, 2));
   const digests = await digestDatabase(scratch.db, ['entries', 'devicestatus', 'food']);
   assert.ok(compareWithManifest(first.manifest, digests).every((c) => c.ok));
   const indexes = await scratch.db.collection('entries').listIndexes().toArray();
   assert.ok(indexes.some((i) => i.name === 'date_-1'));
-  assert.ok((await scratch.db.listCollections({ name: 'food' }).toArray()).length === 1, 'empty collection restored');
+  assert.ok(
+    (await scratch.db.listCollections({ name: 'food' }).toArray()).length === 1,
+    'empty collection restored',
+  );
 });
 
 test('restore refuses a database that holds data, and --drop makes a rollback point first', async () => {
-  const open = () => openStoredArchive(target, first.manifest.archive.name, { compression: 'gzip', encrypted: true }, { identities: [keys.identity] });
+  const open = () =>
+    openStoredArchive(
+      target,
+      first.manifest.archive.name,
+      { compression: 'gzip', encrypted: true },
+      { identities: [keys.identity] },
+    );
   await assert.rejects(
-    restoreArchive({ archive: await open(), destination: { uri: t.dbUri }, drop: false, dryRun: false, progress: silentProgress }),
-    (error: unknown) => error instanceof NsctlError && error.code === 'USAGE' && /already holds data/.test(error.message),
+    restoreArchive({
+      archive: await open(),
+      destination: { uri: t.dbUri },
+      drop: false,
+      dryRun: false,
+      progress: silentProgress,
+    }),
+    (error: unknown) =>
+      error instanceof NsctlError &&
+      error.code === 'USAGE' &&
+      /already holds data/.test(error.message),
   );
   await t.db.collection('entries').insertOne({ _id: 'added-after-backup' as never, sgv: 1 });
   const context = {
@@ -113,7 +171,10 @@ test('restore refuses a database that holds data, and --drop makes a rollback po
   });
   assert.equal(result.ok, true);
   assert.ok(result.rollbackPoint);
-  assert.equal(await t.db.collection('entries').countDocuments({ _id: 'added-after-backup' as never }), 0);
+  assert.equal(
+    await t.db.collection('entries').countDocuments({ _id: 'added-after-backup' as never }),
+    0,
+  );
   const point = await readManifest(target, result.rollbackPoint);
   assert.equal(point.kind, 'rollback-point');
   assert.equal(point.collections.find((c) => c.name === 'entries')?.documents, 4);
@@ -121,7 +182,12 @@ test('restore refuses a database that holds data, and --drop makes a rollback po
 
 test('a wrong key fails verify as DECRYPT_FAILED, never a crash', async () => {
   const other = await generateAgeKeyPair();
-  const result = await verifyBackup({ target, manifest: first.manifest, keys: { identities: [other.identity] }, progress: silentProgress });
+  const result = await verifyBackup({
+    target,
+    manifest: first.manifest,
+    keys: { identities: [other.identity] },
+    progress: silentProgress,
+  });
   assert.equal(result.ok, false);
   assert.equal(result.failure?.code, 'DECRYPT_FAILED');
 });
@@ -134,13 +200,23 @@ test('a flipped byte and a truncated archive fail verify with a clear finding', 
   const at = Math.floor(bytes.length / 2);
   flipped[at] = (flipped[at] ?? 0) ^ 0x10;
   await writeFile(path, flipped);
-  const damaged = await verifyBackup({ target, manifest: copy.manifest, keys: { identities: [keys.identity] }, progress: silentProgress });
+  const damaged = await verifyBackup({
+    target,
+    manifest: copy.manifest,
+    keys: { identities: [keys.identity] },
+    progress: silentProgress,
+  });
   assert.equal(damaged.ok, false);
   assert.ok(damaged.failure, 'a failure code is reported');
 
   await writeFile(path, bytes);
   await truncate(path, Math.floor(bytes.length * 0.7));
-  const cut = await verifyBackup({ target, manifest: copy.manifest, keys: { identities: [keys.identity] }, progress: silentProgress });
+  const cut = await verifyBackup({
+    target,
+    manifest: copy.manifest,
+    keys: { identities: [keys.identity] },
+    progress: silentProgress,
+  });
   assert.equal(cut.ok, false);
   assert.equal(cut.failure?.code, 'ARCHIVE_TRUNCATED');
 });

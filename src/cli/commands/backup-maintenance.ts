@@ -16,14 +16,17 @@ interface PruneFlags {
 
 function parseCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new NsctlError('USAGE', `"${value}" is not a whole number ≥ 0`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new NsctlError('USAGE', `"${value}" is not a whole number ≥ 0`);
   return n;
 }
 
 export function registerBackupMaintenance(backup: Command, state: ProgramState): void {
   backup
     .command('prune')
-    .description('delete backups the retention policy no longer keeps (never the newest verified one)')
+    .description(
+      'delete backups the retention policy no longer keeps (never the newest verified one)',
+    )
     .option('--keep-last <n>', 'keep the n newest backups', parseCount)
     .option('--keep-daily <n>', 'keep the newest backup of each of the last n days', parseCount)
     .option('--keep-weekly <n>', 'keep the newest backup of each of the last n weeks', parseCount)
@@ -31,13 +34,19 @@ export function registerBackupMaintenance(backup: Command, state: ProgramState):
     .option('--keep-yearly <n>', 'keep the newest backup of each of the last n years', parseCount)
     .option('--dry-run', 'show what would go and why each survivor stays; delete nothing')
     .option('--dir <path>', 'backup directory (default: backup.dir from the config)')
-    .addHelpText('after', '\nExample:\n  $ nsctl backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run\n\nWithout --keep-* flags the policy is backup.retention from the config.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nsctl backup prune --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --dry-run\n\nWithout --keep-* flags the policy is backup.retention from the config.',
+    )
     .action(
       action<PruneFlags>(state, 'backup prune', async (flags, context) => {
         const config = await context.config();
         const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { pruneBackups } = await import('../../ops/backup/prune.js');
-        const settings = await resolveBackupSettings(config, { cwd: context.io.cwd, ...(flags.dir ? { dir: flags.dir } : {}) });
+        const settings = await resolveBackupSettings(config, {
+          cwd: context.io.cwd,
+          ...(flags.dir ? { dir: flags.dir } : {}),
+        });
         const fromFlags = {
           ...(flags.keepLast === undefined ? {} : { keepLast: flags.keepLast }),
           ...(flags.keepDaily === undefined ? {} : { keepDaily: flags.keepDaily }),
@@ -45,13 +54,21 @@ export function registerBackupMaintenance(backup: Command, state: ProgramState):
           ...(flags.keepMonthly === undefined ? {} : { keepMonthly: flags.keepMonthly }),
           ...(flags.keepYearly === undefined ? {} : { keepYearly: flags.keepYearly }),
         };
-        const policy = Object.keys(fromFlags).length > 0 ? fromFlags : (config.backup.retention ?? {});
-        const result = await pruneBackups({ target: settings.target, policy, timezone: config.timezone, dryRun: flags.dryRun ?? false });
+        const policy =
+          Object.keys(fromFlags).length > 0 ? fromFlags : (config.backup.retention ?? {});
+        const result = await pruneBackups({
+          target: settings.target,
+          policy,
+          timezone: config.timezone,
+          dryRun: flags.dryRun ?? false,
+        });
         const verb = result.dryRun ? 'would remove' : 'removed';
         const lines = [
           ...result.plan.held.map((h) => `HOLD ${h.instance}: ${h.reason}`),
           ...result.plan.keep.map((k) => `keep   ${k.id}  (${k.reasons.join(', ')})`),
-          ...result.plan.remove.map((r) => `${result.dryRun ? 'remove' : 'removed'} ${r.id}  (${r.reason})`),
+          ...result.plan.remove.map(
+            (r) => `${result.dryRun ? 'remove' : 'removed'} ${r.id}  (${r.reason})`,
+          ),
           `${verb} ${result.plan.remove.length} backups, kept ${result.plan.keep.length}${result.leftovers.length ? `; cleaned ${result.leftovers.length} leftovers of interrupted runs` : ''}`,
         ];
         return { data: result, text: lines.join('\n') };
@@ -63,7 +80,10 @@ export function registerBackupMaintenance(backup: Command, state: ProgramState):
     .description('print a systemd timer and a crontab line equivalent to backup.schedule')
     .requiredOption('--print', 'print the units (nsctl never installs them itself)')
     .option('--nsctl <path>', 'path of the nsctl binary in the units', 'nsctl')
-    .addHelpText('after', '\nExample:\n  $ nsctl backup schedule --print --config /etc/nsctl/nsctl.yaml')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nsctl backup schedule --print --config /etc/nsctl/nsctl.yaml',
+    )
     .action(
       action<{ nsctl: string }>(state, 'backup schedule', async (flags, context) => {
         const config = await context.config();

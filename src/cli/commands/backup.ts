@@ -47,12 +47,18 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
         if (flags.dryRun) {
           const { planBackup } = await import('../../ops/backup/plan.js');
           const plan = await planBackup(source, selection);
-          const rows = [['collection', 'documents', 'size'], ...plan.collections.map((c) => [c.name, String(c.documents), formatBytes(c.bytes)])];
+          const rows = [
+            ['collection', 'documents', 'size'],
+            ...plan.collections.map((c) => [c.name, String(c.documents), formatBytes(c.bytes)]),
+          ];
           return { data: plan, text: `dry run: would back up ${plan.database}\n${table(rows)}` };
         }
         const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { runBackup } = await import('../../ops/backup/run.js');
-        const settings = await resolveBackupSettings(config, { cwd: context.io.cwd, ...(flags.dir ? { dir: flags.dir } : {}) });
+        const settings = await resolveBackupSettings(config, {
+          cwd: context.io.cwd,
+          ...(flags.dir ? { dir: flags.dir } : {}),
+        });
         for (const warning of settings.warnings) context.log.warn('backup.unencrypted', warning);
         const result = await runBackup({
           source,
@@ -92,7 +98,10 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
         const config = await context.config();
         const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { readCatalogue } = await import('../../ops/backup/catalogue.js');
-        const settings = await resolveBackupSettings(config, { cwd: context.io.cwd, ...(flags.dir ? { dir: flags.dir } : {}) });
+        const settings = await resolveBackupSettings(config, {
+          cwd: context.io.cwd,
+          ...(flags.dir ? { dir: flags.dir } : {}),
+        });
         const catalogue = await readCatalogue(settings.target);
         const rows = [
           ['id', 'kind', 'created', 'documents', 'size', 'verified'],
@@ -108,9 +117,14 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
             ];
           }),
         ];
-        const lines = catalogue.backups.length > 0 ? [table(rows)] : [`no backups in ${settings.target.describe()}`];
-        for (const bad of catalogue.invalid) lines.push(`invalid manifest ${bad.name}: ${bad.problem}`);
-        for (const orphan of catalogue.orphans) lines.push(`incomplete (no manifest, never restorable): ${orphan}`);
+        const lines =
+          catalogue.backups.length > 0
+            ? [table(rows)]
+            : [`no backups in ${settings.target.describe()}`];
+        for (const bad of catalogue.invalid)
+          lines.push(`invalid manifest ${bad.name}: ${bad.problem}`);
+        for (const orphan of catalogue.orphans)
+          lines.push(`incomplete (no manifest, never restorable): ${orphan}`);
         return { data: catalogue, text: lines.join('\n') };
       }),
     );
@@ -125,11 +139,22 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
         const config = await context.config();
         const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
-        const settings = await resolveBackupSettings(config, { cwd: context.io.cwd, ...(flags.dir ? { dir: flags.dir } : {}) });
-        const manifest = await readManifest(settings.target, await resolveBackupId(settings.target, args[0] ?? ''));
+        const settings = await resolveBackupSettings(config, {
+          cwd: context.io.cwd,
+          ...(flags.dir ? { dir: flags.dir } : {}),
+        });
+        const manifest = await readManifest(
+          settings.target,
+          await resolveBackupId(settings.target, args[0] ?? ''),
+        );
         const rows = [
           ['collection', 'documents', 'size', 'indexes'],
-          ...manifest.collections.map((c) => [c.name, String(c.documents), formatBytes(c.bytes), String(c.indexes.length)]),
+          ...manifest.collections.map((c) => [
+            c.name,
+            String(c.documents),
+            formatBytes(c.bytes),
+            String(c.indexes.length),
+          ]),
         ];
         const text = [
           `backup ${manifest.id} (${manifest.kind}${manifest.label ? `: ${manifest.label}` : ''})`,
@@ -146,12 +171,20 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
 
   backup
     .command('verify <id>')
-    .description('read the whole backup and check it against its manifest; optionally restore it into a scratch database')
+    .description(
+      'read the whole backup and check it against its manifest; optionally restore it into a scratch database',
+    )
     .option('--dir <path>', 'backup directory (default: backup.dir from the config)')
     .option('--identity <file>', 'age identity file for backups encrypted to recipients')
     .option('--restore-drill', 'also restore into a scratch database, compare, and drop it')
-    .option('--drill-uri <mongodb-uri>', 'server for the restore drill (default: mongodb.uri from the config)')
-    .addHelpText('after', '\nExamples:\n  $ nsctl backup verify latest\n  $ nsctl backup verify latest --restore-drill --drill-uri mongodb://127.0.0.1:27017/')
+    .option(
+      '--drill-uri <mongodb-uri>',
+      'server for the restore drill (default: mongodb.uri from the config)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ nsctl backup verify latest\n  $ nsctl backup verify latest --restore-drill --drill-uri mongodb://127.0.0.1:27017/',
+    )
     .action(
       action<{ dir?: string; identity?: string; restoreDrill?: boolean; drillUri?: string }>(
         state,
@@ -159,15 +192,25 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
         async (flags, context, args) => {
           const config = await context.config();
           const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
-          const { readManifest, resolveBackupId, recordVerification } = await import('../../ops/backup/catalogue.js');
+          const { readManifest, resolveBackupId, recordVerification } = await import(
+            '../../ops/backup/catalogue.js'
+          );
           const { verifyBackup } = await import('../../ops/backup/verify.js');
           const settings = await resolveBackupSettings(config, {
             cwd: context.io.cwd,
             ...(flags.dir ? { dir: flags.dir } : {}),
             ...(flags.identity ? { identityFile: flags.identity } : {}),
           });
-          const manifest = await readManifest(settings.target, await resolveBackupId(settings.target, args[0] ?? ''));
-          const result = await verifyBackup({ target: settings.target, manifest, keys: settings.keys, progress: context.progress });
+          const manifest = await readManifest(
+            settings.target,
+            await resolveBackupId(settings.target, args[0] ?? ''),
+          );
+          const result = await verifyBackup({
+            target: settings.target,
+            manifest,
+            keys: settings.keys,
+            progress: context.progress,
+          });
           let drill: unknown;
           let ok = result.ok;
           if (ok && flags.restoreDrill) {
@@ -187,10 +230,20 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
             at: new Date().toISOString(),
             ok,
             mode: flags.restoreDrill ? 'restore-drill' : 'read',
-          }).catch((error: Error) => context.log.warn('verify.record_failed', `could not record the verification: ${error.message}`));
+          }).catch((error: Error) =>
+            context.log.warn(
+              'verify.record_failed',
+              `could not record the verification: ${error.message}`,
+            ),
+          );
           const lines = ok
-            ? [`backup ${manifest.id} verified: ${manifest.collections.length} collections, ${manifest.collections.reduce((s, c) => s + c.documents, 0)} documents, checksums match${flags.restoreDrill ? '; restore drill passed' : ''}`]
-            : [`backup ${manifest.id} FAILED verification:`, ...result.problems.map((p) => `  - ${p}`)];
+            ? [
+                `backup ${manifest.id} verified: ${manifest.collections.length} collections, ${manifest.collections.reduce((s, c) => s + c.documents, 0)} documents, checksums match${flags.restoreDrill ? '; restore drill passed' : ''}`,
+              ]
+            : [
+                `backup ${manifest.id} FAILED verification:`,
+                ...result.problems.map((p) => `  - ${p}`),
+              ];
           return {
             data: { ...result, ok, ...(drill ? { drill } : {}) },
             text: lines.join('\n'),

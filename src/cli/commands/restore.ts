@@ -45,8 +45,13 @@ interface RestoreFlags extends StoreFlags {
 export function registerRestoreCommands(program: Command, state: ProgramState): void {
   program
     .command('restore [id]')
-    .description('restore a backup ("latest", an id or prefix) or a mongodump --archive file into a database')
-    .option('--archive <file>', 'restore this mongodump --archive file (plain, gzip or age) instead of a backup')
+    .description(
+      'restore a backup ("latest", an id or prefix) or a mongodump --archive file into a database',
+    )
+    .option(
+      '--archive <file>',
+      'restore this mongodump --archive file (plain, gzip or age) instead of a backup',
+    )
     .option('--uri <mongodb-uri>', 'destination (default: mongodb.uri from the config)')
     .option('--into <database>', 'restore into this database instead of the one in the URI')
     .option('--collections <names>', 'only these collections (comma-separated)', parseList)
@@ -63,26 +68,37 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         const { config, settings, rollback } = await openStore(context, flags, state.version);
         const base = resolveMongoTarget(config, flags.uri);
         const destination = flags.into ? { uri: base.uri, database: flags.into } : base;
-        const { openStoredArchive, openArchiveFile } = await import('../../ops/backup/archive-source.js');
+        const { openStoredArchive, openArchiveFile } = await import(
+          '../../ops/backup/archive-source.js'
+        );
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
         const { restoreArchive } = await import('../../ops/restore.js');
         const { rollbackPointMaker } = await import('../../ops/rollback.js');
         const { usageError } = await import('../program.js');
-        if (!flags.archive && !args[0]) throw usageError('name a backup to restore, or pass --archive <file>');
-        if (flags.archive && args[0]) throw usageError('give either a backup id or --archive, not both');
+        if (!flags.archive && !args[0])
+          throw usageError('name a backup to restore, or pass --archive <file>');
+        if (flags.archive && args[0])
+          throw usageError('give either a backup id or --archive, not both');
         let label = flags.archive ?? '';
         let expected: Map<string, number> | undefined;
         let archive: Awaited<ReturnType<typeof openArchiveFile>>;
         if (flags.archive) {
           archive = await openArchiveFile(flags.archive, settings.keys);
         } else {
-          const manifest = await readManifest(settings.target, await resolveBackupId(settings.target, args[0] ?? ''));
+          const manifest = await readManifest(
+            settings.target,
+            await resolveBackupId(settings.target, args[0] ?? ''),
+          );
           label = manifest.id;
           expected = new Map(manifest.collections.map((c) => [c.name, c.documents]));
           archive = await openStoredArchive(
             settings.target,
             manifest.archive.name,
-            { compression: manifest.compression, encrypted: manifest.encryption.type !== 'none', bytes: manifest.archive.bytes },
+            {
+              compression: manifest.compression,
+              encrypted: manifest.encryption.type !== 'none',
+              bytes: manifest.archive.bytes,
+            },
             settings.keys,
           );
         }
@@ -95,13 +111,23 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           dryRun: flags.dryRun ?? false,
           progress: context.progress,
           signal: context.signal,
-          createRollbackPoint: rollbackPointMaker(rollback, destination.uri, `before-restore-of-${label.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80)}`),
+          createRollbackPoint: rollbackPointMaker(
+            rollback,
+            destination.uri,
+            `before-restore-of-${label.replace(/[^A-Za-z0-9._-]/g, '_').slice(-80)}`,
+          ),
         });
-        return { data: result, text: renderRestore(result, label), exitCode: result.ok ? EXIT.ok : EXIT.failed };
+        return {
+          data: result,
+          text: renderRestore(result, label),
+          exitCode: result.ok ? EXIT.ok : EXIT.failed,
+        };
       }),
     );
 
-  const rollback = program.command('rollback').description('rollback points: list, create, and go back to one');
+  const rollback = program
+    .command('rollback')
+    .description('rollback points: list, create, and go back to one');
 
   rollback
     .command('list')
@@ -112,8 +138,13 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
       action<StoreFlags>(state, 'rollback list', async (flags, context) => {
         const { settings } = await openStore(context, flags, state.version);
         const { readCatalogue } = await import('../../ops/backup/catalogue.js');
-        const points = (await readCatalogue(settings.target)).backups.filter((b) => b.kind === 'rollback-point');
-        const rows = [['id', 'label', 'created', 'size'], ...points.map((p) => [p.id, p.label ?? '', p.createdAt, formatBytes(p.archive.bytes)])];
+        const points = (await readCatalogue(settings.target)).backups.filter(
+          (b) => b.kind === 'rollback-point',
+        );
+        const rows = [
+          ['id', 'label', 'created', 'size'],
+          ...points.map((p) => [p.id, p.label ?? '', p.createdAt, formatBytes(p.archive.bytes)]),
+        ];
         return { data: { points }, text: points.length > 0 ? table(rows) : 'no rollback points' };
       }),
     );
@@ -124,14 +155,28 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
     .requiredOption('--label <text>', 'what the point is for, e.g. "before upgrade to 15.0.3"')
     .option('--uri <mongodb-uri>', 'database (default: mongodb.uri from the config)')
     .option('--dir <path>', 'backup directory (default: backup.dir from the config)')
-    .addHelpText('after', '\nExample:\n  $ nsctl rollback create --label "before Nightscout upgrade"')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nsctl rollback create --label "before Nightscout upgrade"',
+    )
     .action(
-      action<StoreFlags & { label: string; uri?: string }>(state, 'rollback create', async (flags, context) => {
-        const { config, rollback: ctx } = await openStore(context, flags, state.version);
-        const { createRollbackPoint } = await import('../../ops/rollback.js');
-        const id = await createRollbackPoint(ctx, resolveMongoTarget(config, flags.uri), flags.label);
-        return { data: { id }, text: `rollback point ${id} made; return to it with: nsctl rollback to ${id}` };
-      }),
+      action<StoreFlags & { label: string; uri?: string }>(
+        state,
+        'rollback create',
+        async (flags, context) => {
+          const { config, rollback: ctx } = await openStore(context, flags, state.version);
+          const { createRollbackPoint } = await import('../../ops/rollback.js');
+          const id = await createRollbackPoint(
+            ctx,
+            resolveMongoTarget(config, flags.uri),
+            flags.label,
+          );
+          return {
+            data: { id },
+            text: `rollback point ${id} made; return to it with: nsctl rollback to ${id}`,
+          };
+        },
+      ),
     );
 
   rollback
@@ -146,31 +191,65 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         const { config, settings, rollback: ctx } = await openStore(context, flags, state.version);
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
         const { rollbackTo } = await import('../../ops/rollback.js');
-        const point = await readManifest(settings.target, await resolveBackupId(settings.target, args[0] ?? ''));
+        const point = await readManifest(
+          settings.target,
+          await resolveBackupId(settings.target, args[0] ?? ''),
+        );
         const result = await rollbackTo(ctx, point, resolveMongoTarget(config, flags.uri));
         const lines = [renderRestore(result.restore, point.id)];
-        lines.push(result.ok ? `rolled back to ${point.id}; the database matches the point's checksums` : 'rollback FAILED verification:', ...result.problems.map((p) => `  - ${p}`));
-        return { data: result, text: lines.join('\n'), exitCode: result.ok ? EXIT.ok : EXIT.failed };
+        lines.push(
+          result.ok
+            ? `rolled back to ${point.id}; the database matches the point's checksums`
+            : 'rollback FAILED verification:',
+          ...result.problems.map((p) => `  - ${p}`),
+        );
+        return {
+          data: result,
+          text: lines.join('\n'),
+          exitCode: result.ok ? EXIT.ok : EXIT.failed,
+        };
       }),
     );
 }
 
-function renderRestore(result: import('../../ops/restore.js').RestoreResult, label: string): string {
+function renderRestore(
+  result: import('../../ops/restore.js').RestoreResult,
+  label: string,
+): string {
   if (result.dryRun) {
-    const rows = [['collection', 'documents', 'already there'], ...result.plan.map((p) => [p.name, p.documents === undefined ? '?' : String(p.documents), String(p.existing)])];
+    const rows = [
+      ['collection', 'documents', 'already there'],
+      ...result.plan.map((p) => [
+        p.name,
+        p.documents === undefined ? '?' : String(p.documents),
+        String(p.existing),
+      ]),
+    ];
     return `dry run: would restore ${label} into ${result.database}\n${table(rows)}`;
   }
   const rows = [
     ['collection', 'in archive', 'inserted', 'failed', 'now there'],
-    ...result.collections.map((c) => [c.name, String(c.expected), String(c.inserted), String(c.failed), String(c.found)]),
+    ...result.collections.map((c) => [
+      c.name,
+      String(c.expected),
+      String(c.inserted),
+      String(c.failed),
+      String(c.found),
+    ]),
   ];
-  const lines = [`restored ${label} into ${result.database}${result.ok ? '' : ' WITH ERRORS'}`, table(rows)];
+  const lines = [
+    `restored ${label} into ${result.database}${result.ok ? '' : ' WITH ERRORS'}`,
+    table(rows),
+  ];
   for (const c of result.collections) {
     for (const f of c.failures.slice(0, 5)) lines.push(`  ${c.name} _id ${f.id}: ${f.message}`);
   }
-  for (const i of result.indexes) for (const f of i.failed) lines.push(`  index ${i.collection}.${f.name} failed: ${f.message}`);
+  for (const i of result.indexes)
+    for (const f of i.failed) lines.push(`  index ${i.collection}.${f.name} failed: ${f.message}`);
   if (result.rollbackPoint) {
-    lines.push(`rollback point of the replaced data: ${result.rollbackPoint} (return with: nsctl rollback to ${result.rollbackPoint})`);
+    lines.push(
+      `rollback point of the replaced data: ${result.rollbackPoint} (return with: nsctl rollback to ${result.rollbackPoint})`,
+    );
   }
   return lines.join('\n');
 }

@@ -6,17 +6,28 @@ import type { NsctlConfig } from '../../core/config/schema.js';
 import { NsctlError } from '../../core/errors.js';
 
 export function parseList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of 1 or more');
   return n;
 }
 
 /** The MongoDB to work on: --uri, else the config's mongodb.uri. */
-export function resolveMongoTarget(config: NsctlConfig, uri: string | undefined, flag = '--uri'): MongoTarget {
+export function resolveMongoTarget(
+  config: NsctlConfig,
+  uri: string | undefined,
+  flag = '--uri',
+): MongoTarget {
   const chosen = uri ?? config.mongodb.uri;
   if (!chosen) {
     throw new NsctlError('USAGE', 'no MongoDB to connect to', {
@@ -30,6 +41,10 @@ export function resolveMongoTarget(config: NsctlConfig, uri: string | undefined,
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
-    .map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '))
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join('  '),
+    )
     .join('\n');
 }

@@ -94,11 +94,21 @@ export async function openArchiveFile(path: string, keys: DecryptionKeys): Promi
   const head = await readHead(path, 32);
   const packing = sniffPacking(head);
   if (!packing) {
-    throw new NsctlError('ARCHIVE_CORRUPT', `${path} is not a mongodump archive (plain, gzip or age)`, {
-      where: path,
-      hint: 'Pass a file written by `mongodump --archive` (with or without --gzip) or by nsctl.',
-    });
+    throw new NsctlError(
+      'ARCHIVE_CORRUPT',
+      `${path} is not a mongodump archive (plain, gzip or age)`,
+      {
+        where: path,
+        hint: 'Pass a file written by `mongodump --archive` (with or without --gzip) or by nsctl.',
+      },
+    );
   }
-  const compression = packing.encrypted && !/\.gz(\.age)?$/.test(path) ? 'none' : packing.compression;
-  return openArchiveStream(createReadStream(path), { ...packing, compression }, keys, `archive ${path}`);
+  const compression =
+    packing.encrypted && !/\.gz(\.age)?$/.test(path) ? 'none' : packing.compression;
+  return openArchiveStream(
+    createReadStream(path),
+    { ...packing, compression },
+    keys,
+    `archive ${path}`,
+  );
 }

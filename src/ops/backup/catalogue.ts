@@ -6,7 +6,7 @@
  */
 import type { BackupTarget } from '../../adapters/storage/target.js';
 import { type Manifest, parseManifest, serializeManifest } from '../../core/backup/manifest.js';
-import { NsctlError, isNsctlError } from '../../core/errors.js';
+import { isNsctlError, NsctlError } from '../../core/errors.js';
 import { FAILURE_SUFFIX, type FailureRecord, MANIFEST_SUFFIX, manifestNameFor } from './naming.js';
 
 export interface CatalogueProblem {
@@ -33,9 +33,15 @@ export async function readCatalogue(target: BackupTarget): Promise<Catalogue> {
   for (const object of objects) {
     if (!object.name.endsWith(MANIFEST_SUFFIX)) continue;
     try {
-      const manifest = parseManifest((await target.readSmall(object.name)).toString('utf8'), object.name);
+      const manifest = parseManifest(
+        (await target.readSmall(object.name)).toString('utf8'),
+        object.name,
+      );
       if (manifestNameFor(manifest.id) !== object.name) {
-        throw new NsctlError('MANIFEST_INVALID', `${object.name} holds the manifest of ${manifest.id}`);
+        throw new NsctlError(
+          'MANIFEST_INVALID',
+          `${object.name} holds the manifest of ${manifest.id}`,
+        );
       }
       backups.push(manifest);
       claimed.add(manifest.archive.name);
@@ -48,7 +54,9 @@ export async function readCatalogue(target: BackupTarget): Promise<Catalogue> {
   for (const object of objects) {
     if (!object.name.endsWith(FAILURE_SUFFIX)) continue;
     try {
-      failures.push(JSON.parse((await target.readSmall(object.name)).toString('utf8')) as FailureRecord);
+      failures.push(
+        JSON.parse((await target.readSmall(object.name)).toString('utf8')) as FailureRecord,
+      );
     } catch {
       invalid.push({ name: object.name, problem: 'unreadable failure record' });
     }
@@ -69,7 +77,9 @@ export async function readManifest(target: BackupTarget, id: string): Promise<Ma
   }
   const manifest = parseManifest((await target.readSmall(name)).toString('utf8'), name);
   if (manifest.id !== id) {
-    throw new NsctlError('MANIFEST_INVALID', `${name} holds the manifest of ${manifest.id}`, { where: name });
+    throw new NsctlError('MANIFEST_INVALID', `${name} holds the manifest of ${manifest.id}`, {
+      where: name,
+    });
   }
   return manifest;
 }
@@ -88,7 +98,10 @@ export async function resolveBackupId(target: BackupTarget, idOrPrefix: string):
   if (matches.length === 1 && matches[0]) return matches[0].id;
   if (matches.length > 1) {
     throw new NsctlError('USAGE', `"${idOrPrefix}" matches ${matches.length} backups`, {
-      hint: `Give more of the id: ${matches.slice(0, 3).map((b) => b.id).join(', ')}…`,
+      hint: `Give more of the id: ${matches
+        .slice(0, 3)
+        .map((b) => b.id)
+        .join(', ')}…`,
     });
   }
   throw new NsctlError('BACKUP_NOT_FOUND', `no backup "${idOrPrefix}" in ${target.describe()}`);

@@ -2,11 +2,17 @@
 import type { Duplex, Transform } from 'node:stream';
 
 import { createGunzipStream, createGzipStream } from '../../adapters/compress/gzip-stream.js';
-import { createAgeDecryptStream, createAgeEncryptStream } from '../../adapters/crypto/age-stream.js';
+import {
+  createAgeDecryptStream,
+  createAgeEncryptStream,
+} from '../../adapters/crypto/age-stream.js';
 import type { BackupEncryption } from './naming.js';
 
 /** archive → [gzip] → [age]. */
-export function createLayers(compression: 'gzip' | 'none', encryption: BackupEncryption): Array<Transform | Duplex> {
+export function createLayers(
+  compression: 'gzip' | 'none',
+  encryption: BackupEncryption,
+): Array<Transform | Duplex> {
   const layers: Array<Transform | Duplex> = [];
   if (compression === 'gzip') layers.push(createGzipStream());
   if (encryption.type === 'passphrase') {

@@ -30,7 +30,11 @@ export function manifestNameFor(id: string): string {
 }
 
 /** `<id>.archive`, then `.gz` and `.age` as the layers apply: the name says how to open it. */
-export function archiveNameFor(id: string, compression: 'gzip' | 'none', encryption: BackupEncryption): string {
+export function archiveNameFor(
+  id: string,
+  compression: 'gzip' | 'none',
+  encryption: BackupEncryption,
+): string {
   return `${id}.archive${compression === 'gzip' ? '.gz' : ''}${encryption.type === 'none' ? '' : '.age'}`;
 }
 

@@ -8,7 +8,10 @@ export interface BackupPlan {
   collections: Array<{ name: string; documents: number; bytes: number; indexes: number }>;
 }
 
-export async function planBackup(source: MongoTarget, selection: CollectionSelection): Promise<BackupPlan> {
+export async function planBackup(
+  source: MongoTarget,
+  selection: CollectionSelection,
+): Promise<BackupPlan> {
   const connection = await connectMongo(source);
   try {
     const specs = await listCollectionSpecs(connection.db, selection);
@@ -17,8 +20,15 @@ export async function planBackup(source: MongoTarget, selection: CollectionSelec
       const stats = await connection.db
         .command({ collStats: spec.name })
         .catch(() => ({ count: undefined, size: undefined }));
-      const documents = Number(stats.count ?? (await connection.db.collection(spec.name).estimatedDocumentCount()));
-      collections.push({ name: spec.name, documents, bytes: Number(stats.size ?? 0), indexes: spec.indexes.length });
+      const documents = Number(
+        stats.count ?? (await connection.db.collection(spec.name).estimatedDocumentCount()),
+      );
+      collections.push({
+        name: spec.name,
+        documents,
+        bytes: Number(stats.size ?? 0),
+        indexes: spec.indexes.length,
+      });
     }
     return { source: connection.safeUri, database: connection.db.databaseName, collections };
   } finally {

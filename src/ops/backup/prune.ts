@@ -5,7 +5,12 @@
  * killed runs are cleaned up.
  */
 import type { BackupTarget } from '../../adapters/storage/target.js';
-import { planRetention, type RetentionCandidate, type RetentionPlan, type RetentionPolicy } from '../../core/backup/retention.js';
+import {
+  planRetention,
+  type RetentionCandidate,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from '../../core/backup/retention.js';
 import { readCatalogue } from './catalogue.js';
 import { failureNameFor, manifestNameFor } from './naming.js';
 
@@ -35,11 +40,23 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
   const candidates: RetentionCandidate[] = [
     ...backups.map((b) => {
       const last = b.verifications?.at(-1);
-      return { id: b.id, createdAt: b.createdAt, instance: b.instance, ok: last?.ok !== false, verified: last?.ok === true };
+      return {
+        id: b.id,
+        createdAt: b.createdAt,
+        instance: b.instance,
+        ok: last?.ok !== false,
+        verified: last?.ok === true,
+      };
     }),
     ...catalogue.failures
       .filter((f) => f.kind === 'backup')
-      .map((f) => ({ id: f.id, createdAt: f.createdAt, instance: f.instance, ok: false, verified: false })),
+      .map((f) => ({
+        id: f.id,
+        createdAt: f.createdAt,
+        instance: f.instance,
+        ok: false,
+        verified: false,
+      })),
   ];
   const plan = planRetention(candidates, options.policy, { timezone: options.timezone, now });
   const byId = new Map(backups.map((b) => [b.id, b]));

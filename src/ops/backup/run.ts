@@ -9,14 +9,6 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import type { Db } from 'mongodb';
-
-import {
-  asNsctlError,
-  connectMongo,
-  type MongoTarget,
-  readServerInfo,
-  type ServerInfo,
-} from '../../adapters/mongo/connect.js';
 import {
   type CollectionSelection,
   type CollectionSpec,
@@ -24,14 +16,26 @@ import {
   listCollectionSpecs,
   readRawDocuments,
 } from '../../adapters/mongo/collections.js';
+import {
+  asNsctlError,
+  connectMongo,
+  type MongoTarget,
+  readServerInfo,
+  type ServerInfo,
+} from '../../adapters/mongo/connect.js';
 import type { BackupTarget, WriteHandle } from '../../adapters/storage/target.js';
 import { buildCollectionMetadata } from '../../core/archive/metadata.js';
 import { type ArchiveWriter, createArchiveWriter } from '../../core/archive/writer.js';
-import { createBackupId, type Manifest, type ManifestCollection, serializeManifest } from '../../core/backup/manifest.js';
+import {
+  createBackupId,
+  type Manifest,
+  type ManifestCollection,
+  serializeManifest,
+} from '../../core/backup/manifest.js';
 import { createCollectionDigest } from '../../core/checksum/collection-digest.js';
 import { isNsctlError, NsctlError } from '../../core/errors.js';
-import { redact } from '../../core/redact.js';
 import type { Progress } from '../../core/progress.js';
+import { redact } from '../../core/redact.js';
 import { createByteTap } from './byte-tap.js';
 import {
   archiveNameFor,
@@ -74,19 +78,25 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
     const server = await readServerInfo(connection);
     const specs = await listCollectionSpecs(connection.db, options.selection ?? {});
     if (specs.length === 0) {
-      throw new NsctlError('USAGE', `database ${connection.db.databaseName} has no collections to back up`, {
-        hint: 'Check the database name in the connection string, and --collections/--exclude.',
-      });
+      throw new NsctlError(
+        'USAGE',
+        `database ${connection.db.databaseName} has no collections to back up`,
+        {
+          hint: 'Check the database name in the connection string, and --collections/--exclude.',
+        },
+      );
     }
     const id = createBackupId(options.instance, started);
     const archiveName = archiveNameFor(id, options.compression, options.encryption);
     const handle = await options.target.openWrite(archiveName);
-    const written = await writeArchive(connection.db, specs, server, handle, options).catch(async (error) => {
-      await handle.abort();
-      const reported = asNsctlError(error, connection.safeUri);
-      await recordFailure(options, id, started, reported);
-      throw reported;
-    });
+    const written = await writeArchive(connection.db, specs, server, handle, options).catch(
+      async (error) => {
+        await handle.abort();
+        const reported = asNsctlError(error, connection.safeUri);
+        await recordFailure(options, id, started, reported);
+        throw reported;
+      },
+    );
     const manifest: Manifest = {
       formatVersion: 1,
       id,
@@ -116,7 +126,11 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
       await options.target.remove(archiveName).catch(() => false);
       throw error;
     }
-    return { manifest, location: `${options.target.describe()}/${archiveName}`, durationMs: now().getTime() - started.getTime() };
+    return {
+      manifest,
+      location: `${options.target.describe()}/${archiveName}`,
+      durationMs: now().getTime() - started.getTime(),
+    };
   } catch (error) {
     throw asNsctlError(error, connection.safeUri);
   } finally {
@@ -128,7 +142,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
  * A failed run leaves a small record so that prune holds off and monitoring
  * sees the failure; best effort, since the cause may be a full disk.
  */
-async function recordFailure(options: BackupRunOptions, id: string, started: Date, error: unknown): Promise<void> {
+async function recordFailure(
+  options: BackupRunOptions,
+  id: string,
+  started: Date,
+  error: unknown,
+): Promise<void> {
   const record: FailureRecord = {
     id,
     instance: options.instance,
@@ -138,7 +157,9 @@ async function recordFailure(options: BackupRunOptions, id: string, started: Dat
     code: isNsctlError(error) ? error.code : 'INTERNAL',
     message: redact(error instanceof Error ? error.message : String(error)),
   };
-  await options.target.writeSmall(failureNameFor(id), `${JSON.stringify(record, null, 2)}\n`).catch(() => undefined);
+  await options.target
+    .writeSmall(failureNameFor(id), `${JSON.stringify(record, null, 2)}\n`)
+    .catch(() => undefined);
 }
 
 interface WrittenArchive {
@@ -156,7 +177,11 @@ async function writeArchive(
 ): Promise<WrittenArchive> {
   const parallel = Math.max(1, Math.min(options.parallel ?? 2, specs.length));
   const writer = createArchiveWriter({
-    header: { serverVersion: server.version, toolVersion: `nsctl ${options.toolVersion}`, concurrentCollections: parallel },
+    header: {
+      serverVersion: server.version,
+      toolVersion: `nsctl ${options.toolVersion}`,
+      concurrentCollections: parallel,
+    },
     collections: specs.map((spec) => ({
       db: db.databaseName,
       collection: spec.name,
@@ -172,7 +197,10 @@ async function writeArchive(
   const tap = createByteTap();
   const { createLayers } = await import('./layers.js');
   const layers = createLayers(options.compression, options.encryption);
-  const flowing = pipeline([writer.stream, ...layers, tap.stream, handle.stream] as [Readable, ...Writable[]]);
+  const flowing = pipeline([writer.stream, ...layers, tap.stream, handle.stream] as [
+    Readable,
+    ...Writable[],
+  ]);
   // If storage fails, stop reading MongoDB at once rather than at the end.
   flowing.catch((error: Error) => writer.abort(error));
 
@@ -217,7 +245,11 @@ async function copyCollection(
   const namespace = writer.namespace(db.databaseName, spec.name);
   const digest = createCollectionDigest();
   const total = spec.type === 'collection' ? await estimateCount(db, spec.name) : 0;
-  const task = options.progress.task(`collection:${spec.name}`, { label: spec.name, total, unit: 'docs' });
+  const task = options.progress.task(`collection:${spec.name}`, {
+    label: spec.name,
+    total,
+    unit: 'docs',
+  });
   if (spec.type === 'collection') {
     const readOptions = options.signal ? { signal: options.signal } : {};
     for await (const document of readRawDocuments(db, spec.name, readOptions)) {
@@ -230,7 +262,9 @@ async function copyCollection(
   task.update(digest.count, digest.bytes);
   task.finish();
   if (summary.documents !== digest.count) {
-    throw new Error(`archive and digest disagree on ${spec.name}: ${summary.documents} vs ${digest.count}`);
+    throw new Error(
+      `archive and digest disagree on ${spec.name}: ${summary.documents} vs ${digest.count}`,
+    );
   }
   return {
     name: spec.name,
@@ -243,6 +277,8 @@ async function copyCollection(
 }
 
 /** Index specs as plain JSON for the manifest (bson number wrappers become numbers). */
-function toPlainIndex(index: CollectionSpec['indexes'][number]): ManifestCollection['indexes'][number] {
+function toPlainIndex(
+  index: CollectionSpec['indexes'][number],
+): ManifestCollection['indexes'][number] {
   return JSON.parse(JSON.stringify(index)) as ManifestCollection['indexes'][number];
 }

@@ -25,7 +25,10 @@ export interface SettingsOverrides {
   cwd: string;
 }
 
-export async function resolveBackupSettings(config: NsctlConfig, overrides: SettingsOverrides): Promise<BackupSettings> {
+export async function resolveBackupSettings(
+  config: NsctlConfig,
+  overrides: SettingsOverrides,
+): Promise<BackupSettings> {
   const dir = resolve(overrides.cwd, overrides.dir ?? config.backup.dir);
   const settings = config.backup.encryption;
   const warnings: string[] = [];
@@ -46,5 +49,11 @@ export async function resolveBackupSettings(config: NsctlConfig, overrides: Sett
     const { readIdentityFile } = await import('../../adapters/crypto/age-keys.js');
     keys.identities = await readIdentityFile(resolve(overrides.cwd, identityFile));
   }
-  return { target: createLocalDirTarget(dir), compression: config.backup.compression, encryption, keys, warnings };
+  return {
+    target: createLocalDirTarget(dir),
+    compression: config.backup.compression,
+    encryption,
+    keys,
+    warnings,
+  };
 }

@@ -6,7 +6,10 @@
  */
 import type { BackupTarget } from '../../adapters/storage/target.js';
 import type { Manifest } from '../../core/backup/manifest.js';
-import { type CollectionDigest, createCollectionDigest } from '../../core/checksum/collection-digest.js';
+import {
+  type CollectionDigest,
+  createCollectionDigest,
+} from '../../core/checksum/collection-digest.js';
 import { type ErrorCode, isNsctlError } from '../../core/errors.js';
 import type { Progress } from '../../core/progress.js';
 import { openStoredArchive } from './archive-source.js';
@@ -22,7 +25,13 @@ export interface CollectionCheck {
 export interface VerifyResult {
   id: string;
   ok: boolean;
-  archive: { name: string; expectedBytes: number; bytes: number; expectedSha256: string; sha256: string };
+  archive: {
+    name: string;
+    expectedBytes: number;
+    bytes: number;
+    expectedSha256: string;
+    sha256: string;
+  };
   collections: CollectionCheck[];
   /** Readable findings; empty when ok. */
   problems: string[];
@@ -44,12 +53,20 @@ export async function readArchiveDigests(
   const opened = await openStoredArchive(
     options.target,
     manifest.archive.name,
-    { compression: manifest.compression, encrypted: manifest.encryption.type !== 'none', bytes: manifest.archive.bytes },
+    {
+      compression: manifest.compression,
+      encrypted: manifest.encryption.type !== 'none',
+      bytes: manifest.archive.bytes,
+    },
     options.keys,
   );
   const digests = new Map<string, CollectionDigest>();
   const total = manifest.collections.reduce((sum, c) => sum + c.documents, 0);
-  const task = options.progress.task(`verify:${manifest.id}`, { label: 'verify', total, unit: 'docs' });
+  const task = options.progress.task(`verify:${manifest.id}`, {
+    label: 'verify',
+    total,
+    unit: 'docs',
+  });
   let documents = 0;
   for await (const event of opened.events) {
     if (event.kind === 'prelude') {
@@ -64,10 +81,17 @@ export async function readArchiveDigests(
   return { digests, ...opened.stored() };
 }
 
-export function compareWithManifest(manifest: Manifest, digests: Map<string, CollectionDigest>): CollectionCheck[] {
+export function compareWithManifest(
+  manifest: Manifest,
+  digests: Map<string, CollectionDigest>,
+): CollectionCheck[] {
   const checks: CollectionCheck[] = manifest.collections.map((expected) => {
     const digest = digests.get(expected.name);
-    const actual = digest && { documents: digest.count, bytes: digest.bytes, checksum: digest.toJSON().sum };
+    const actual = digest && {
+      documents: digest.count,
+      bytes: digest.bytes,
+      checksum: digest.toJSON().sum,
+    };
     const ok =
       actual !== undefined &&
       actual.documents === expected.documents &&
@@ -75,14 +99,22 @@ export function compareWithManifest(manifest: Manifest, digests: Map<string, Col
       actual.checksum === expected.checksum;
     return {
       name: expected.name,
-      expected: { documents: expected.documents, bytes: expected.bytes, checksum: expected.checksum },
+      expected: {
+        documents: expected.documents,
+        bytes: expected.bytes,
+        checksum: expected.checksum,
+      },
       ...(actual ? { actual } : {}),
       ok,
     };
   });
   for (const [name, digest] of digests) {
     if (manifest.collections.some((c) => c.name === name)) continue;
-    checks.push({ name, actual: { documents: digest.count, bytes: digest.bytes, checksum: digest.toJSON().sum }, ok: false });
+    checks.push({
+      name,
+      actual: { documents: digest.count, bytes: digest.bytes, checksum: digest.toJSON().sum },
+      ok: false,
+    });
   }
   return checks;
 }
@@ -114,7 +146,9 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     const collections = compareWithManifest(manifest, read.digests);
     const problems = collections.filter((c) => !c.ok).map(describeCheck);
     if (read.sha256 !== manifest.archive.sha256) {
-      problems.unshift(`archive SHA-256 ${read.sha256.slice(0, 16)}… differs from the manifest's ${manifest.archive.sha256.slice(0, 16)}…`);
+      problems.unshift(
+        `archive SHA-256 ${read.sha256.slice(0, 16)}… differs from the manifest's ${manifest.archive.sha256.slice(0, 16)}…`,
+      );
     }
     if (read.bytes !== manifest.archive.bytes) {
       problems.unshift(`archive is ${read.bytes} bytes, manifest says ${manifest.archive.bytes}`);
