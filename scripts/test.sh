@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "tools the tests use when they can: age (interop checks)"
+# Best effort: without age the interop tests skip and say so in their names.
+if ! command -v age >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq age) >/dev/null 2>&1 || echo "could not install age; its interop tests will skip"
+fi
+command -v age >/dev/null 2>&1 && age --version
+
 step "format and lint (biome)"
 npx biome ci .
 

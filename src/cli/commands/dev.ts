@@ -1,9 +1,159 @@
 /** `nsctl dev …`: tools for development, tests, benchmarks and the demo. */
 import type { Command } from 'commander';
 
-import type { ProgramState } from '../program.js';
+import type { SeededCollection } from '../../adapters/mongo/seed-writer.js';
+import type { CommandContext, CommandResult } from '../context.js';
+import { action, type ProgramState, usageError } from '../program.js';
+import { formatBytes, formatDuration } from '../progress-renderer.js';
 
-export function registerDevCommands(program: Command, _state: ProgramState): void {
-  program.command('dev').description('development tools: seed realistic Nightscout data');
-  // `dev seed` is registered here (see docs/architecture.md).
+export interface SeedFlags {
+  /** MongoDB URI naming the database; defaults to mongodb.uri from the config. */
+  uri?: string;
+  /** Days of history; default 14. */
+  days?: string;
+  /** Seed text; default '1'. */
+  seed?: string;
+  /** ISO time of the newest slot; default now, rounded down to 5 minutes. */
+  end?: string;
+  /** Drop the Nightscout collections first instead of refusing when they hold data. */
+  drop?: boolean;
+  /** Documents per insert batch; default 1000. */
+  batchSize?: string;
+}
+
+export interface SeedResult {
+  database: string;
+  uri: string;
+  seed: string;
+  days: number;
+  end: string;
+  collections: SeededCollection[];
+  totalDocuments: number;
+  totalBytes: number;
+  elapsedMs: number;
+}
+
+export function registerDevCommands(program: Command, state: ProgramState): void {
+  const dev = program
+    .command('dev')
+    .description('development tools: seed realistic Nightscout data');
+  dev
+    .command('seed')
+    .description(
+      'write deterministic, realistic Nightscout data (entries, treatments, devicestatus…) into MongoDB',
+    )
+    .option(
+      '--uri <uri>',
+      'connection string naming the database (default: mongodb.uri from the config)',
+    )
+    .option('--days <n>', 'days of history', '14')
+    .option('--seed <text>', 'the same seed, --days and --end give identical documents', '1')
+    .option(
+      '--end <time>',
+      'ISO time of the newest reading (default: now, rounded down to 5 minutes)',
+    )
+    .option('--drop', 'drop the Nightscout collections first when they already hold documents')
+    .option('--batch-size <n>', 'documents per insert batch (batches also stop at 4 MiB)', '1000')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30\n' +
+        '  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/bench --days 365 --seed 7 --end 2025-01-01T00:00:00Z --drop',
+    )
+    .action(action(state, 'dev seed', runSeed));
+}
+
+function parseCount(flag: string, value: string, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+    throw usageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseEnd(value: string | undefined, now: number, round: (ms: number) => number): number {
+  if (value === undefined) return round(now);
+  const end = Date.parse(value);
+  if (!Number.isFinite(end)) {
+    throw usageError(`--end must be an ISO time such as 2025-01-01T00:00:00Z, got "${value}"`);
+  }
+  return end;
+}
+
+/** The `dev seed` handler; tests call it directly. */
+export async function runSeed(
+  flags: SeedFlags,
+  context: CommandContext,
+): Promise<CommandResult<SeedResult>> {
+  const { defaultSeedEnd } = await import('../../core/seed/types.js');
+  const days = parseCount('--days', flags.days ?? '14', 36_500);
+  const batchDocs = parseCount('--batch-size', flags.batchSize ?? '1000', 100_000);
+  const end = parseEnd(flags.end, Date.now(), defaultSeedEnd);
+  const seed = flags.seed ?? '1';
+  const config = await context.config();
+  const uri = flags.uri ?? config.mongodb.uri;
+  if (!uri) {
+    throw usageError(
+      'no MongoDB to seed',
+      'Pass --uri mongodb://host:27017/dbname, or set mongodb.uri in nsctl.yaml.',
+    );
+  }
+  const database = flags.uri === undefined ? config.mongodb.database : undefined;
+
+  const { createSeedPlan } = await import('../../core/seed/seed-plan.js');
+  const { connectMongo } = await import('../../adapters/mongo/connect.js');
+  const { writeSeed } = await import('../../adapters/mongo/seed-writer.js');
+  const started = Date.now();
+  const connection = await connectMongo({ uri, ...(database ? { database } : {}) });
+  try {
+    const collections = await writeSeed({
+      connection,
+      collections: config.nightscout.collections,
+      plan: createSeedPlan({ days, seed, end }),
+      drop: flags.drop === true,
+      batchDocs,
+      progress: context.progress,
+      signal: context.signal,
+    });
+    const result: SeedResult = {
+      database: connection.db.databaseName,
+      uri: connection.safeUri,
+      seed,
+      days,
+      end: new Date(end).toISOString(),
+      collections,
+      totalDocuments: collections.reduce((sum, c) => sum + c.documents, 0),
+      totalBytes: collections.reduce((sum, c) => sum + c.bytes, 0),
+      elapsedMs: Date.now() - started,
+    };
+    return { data: result, text: formatSeedResult(result) };
+  } finally {
+    await connection.close();
+  }
+}
+
+function formatSeedResult(result: SeedResult): string {
+  const row = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(16) : cell.padStart(12))).join(' ');
+  const seconds = (ms: number) => formatDuration(ms / 1000);
+  const lines = [
+    `Seeded ${result.database}: ${result.days} days up to ${result.end}, seed "${result.seed}".`,
+    '',
+    row(['collection', 'documents', 'size', 'indexes', 'time']),
+    ...result.collections.map((c) =>
+      row([
+        c.name,
+        c.documents.toLocaleString('en'),
+        formatBytes(c.bytes),
+        String(c.indexes),
+        seconds(c.elapsedMs),
+      ]),
+    ),
+    row([
+      'total',
+      result.totalDocuments.toLocaleString('en'),
+      formatBytes(result.totalBytes),
+      String(result.collections.reduce((sum, c) => sum + c.indexes, 0)),
+      seconds(result.elapsedMs),
+    ]),
+  ];
+  return lines.join('\n');
 }
