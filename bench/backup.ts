@@ -31,7 +31,10 @@ const server = process.env.NSCTL_BENCH_MONGODB_URI
 const work = await mkdtemp(join(tmpdir(), 'nsctl-bench-'));
 const keys = await generateAgeKeyPair();
 const config = join(work, 'nsctl.yaml');
-await writeFile(config, `instance: bench\nbackup:\n  dir: ${work}/backups\n  encryption:\n    recipients: [${keys.recipient}]\n`);
+await writeFile(
+  config,
+  `instance: bench\nbackup:\n  dir: ${work}/backups\n  encryption:\n    recipients: [${keys.recipient}]\n`,
+);
 const plainConfig = join(work, 'plain.yaml');
 await writeFile(plainConfig, `instance: bench\nbackup:\n  dir: ${work}/plain-backups\n`);
 await writeFile(join(work, 'key.txt'), `${keys.identity}\n`, { mode: 0o600 });
@@ -52,7 +55,22 @@ async function databaseBytes(uri: string): Promise<{ docs: number; bytes: number
 async function seed(db: string, days: number) {
   const uri = withDb(server.uri, db);
   console.error(`seeding ${days} days into ${db}…`);
-  const run = await measure(process.execPath, [CLI, 'dev', 'seed', '--uri', uri, '--days', String(days), '--seed', '7', '--end', '2026-11-30T00:00:00Z', '--drop', '--quiet', '--json']);
+  const run = await measure(process.execPath, [
+    CLI,
+    'dev',
+    'seed',
+    '--uri',
+    uri,
+    '--days',
+    String(days),
+    '--seed',
+    '7',
+    '--end',
+    '2026-11-30T00:00:00Z',
+    '--drop',
+    '--quiet',
+    '--json',
+  ]);
   return { uri, seconds: run.seconds };
 }
 
@@ -65,7 +83,9 @@ try {
   const large = await seed('bench_large', largeDays);
   const size = await databaseBytes(large.uri);
   const smallSize = await databaseBytes(small.uri);
-  console.error(`data: ${size.docs} documents, ${mb(size.bytes)} MB (small: ${mb(smallSize.bytes)} MB)`);
+  console.error(
+    `data: ${size.docs} documents, ${mb(size.bytes)} MB (small: ${mb(smallSize.bytes)} MB)`,
+  );
 
   const rows: Array<{ name: string; seconds: number; peakRssMb: number }> = [];
   const record = async (name: string, command: [string, string[]], env?: NodeJS.ProcessEnv) => {
@@ -76,8 +96,14 @@ try {
   };
 
   await record('(a) raw drain (driver, raw BSON)', node('bench/scenarios/drain.ts', [large.uri]));
-  const b = await record('(b) nsctl backup run, gzip + age', [process.execPath, backupArgs(config, large.uri)]);
-  await record('(c) nsctl backup run, gzip, no encryption', [process.execPath, backupArgs(plainConfig, large.uri)]);
+  const b = await record('(b) nsctl backup run, gzip + age', [
+    process.execPath,
+    backupArgs(config, large.uri),
+  ]);
+  await record('(c) nsctl backup run, gzip, no encryption', [
+    process.execPath,
+    backupArgs(plainConfig, large.uri),
+  ]);
   await record('(d) @apostrophecms/mongodb-snapshot write', [
     `${ROOT}node_modules/.bin/mongodb-snapshot-write`,
     [`--from=${large.uri}`, `--to=${join(work, 'snapshot.snapshot')}`],
@@ -85,13 +111,32 @@ try {
   const backupId = JSON.parse(b.stdout).result.manifest.id as string;
   await record('(e) nsctl restore of (b) into an empty database', [
     process.execPath,
-    [CLI, '--config', config, '--quiet', '--json', 'restore', backupId, '--uri', withDb(server.uri, 'bench_restored'), '--identity', join(work, 'key.txt')],
+    [
+      CLI,
+      '--config',
+      config,
+      '--quiet',
+      '--json',
+      'restore',
+      backupId,
+      '--uri',
+      withDb(server.uri, 'bench_restored'),
+      '--identity',
+      join(work, 'key.txt'),
+    ],
   ]);
-  await record('(e) baseline: read + insertMany loop', node('bench/scenarios/insert-loop.ts', [large.uri, withDb(server.uri, 'bench_loop')]));
+  await record(
+    '(e) baseline: read + insertMany loop',
+    node('bench/scenarios/insert-loop.ts', [large.uri, withDb(server.uri, 'bench_loop')]),
+  );
   const smallRun = await measure(process.execPath, backupArgs(config, small.uri));
 
-  const byName = (prefix: string) => rows.find((r) => r.name.startsWith(prefix)) as (typeof rows)[number];
-  const rate = (seconds: number) => [(size.docs / seconds).toFixed(0), (size.bytes / 1024 ** 2 / seconds).toFixed(1)];
+  const byName = (prefix: string) =>
+    rows.find((r) => r.name.startsWith(prefix)) as (typeof rows)[number];
+  const rate = (seconds: number) => [
+    (size.docs / seconds).toFixed(0),
+    (size.bytes / 1024 ** 2 / seconds).toFixed(1),
+  ];
   const table = markdownTable([
     ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
     ...rows.map((r) => [r.name, r.seconds.toFixed(1), ...rate(r.seconds), r.peakRssMb.toFixed(0)]),
@@ -105,8 +150,16 @@ try {
     ['ratio', 'value', 'target'],
     ['(b) throughput / (a) throughput', (a.seconds / bb.seconds).toFixed(2), '≥ 0.9'],
     ['(b) throughput / (d) throughput', (d.seconds / bb.seconds).toFixed(2), '≥ 3'],
-    ['restore throughput / insertMany loop throughput', (loop.seconds / e.seconds).toFixed(2), '(informative)'],
-    [`peak RSS of (b): ${mb(size.bytes)} MB data / ${mb(smallSize.bytes)} MB data`, (bb.peakRssMb / smallRun.peakRssMb).toFixed(2), '≤ 1.2, both ≤ 200 MB'],
+    [
+      'restore throughput / insertMany loop throughput',
+      (loop.seconds / e.seconds).toFixed(2),
+      '(informative)',
+    ],
+    [
+      `peak RSS of (b): ${mb(size.bytes)} MB data / ${mb(smallSize.bytes)} MB data`,
+      (bb.peakRssMb / smallRun.peakRssMb).toFixed(2),
+      '≤ 1.2, both ≤ 200 MB',
+    ],
   ]);
   const body = [
     `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${size.docs} documents, ${mb(size.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallSize.bytes)} MB. Server: ${server.kind} on the same machine. Seeding took ${large.seconds.toFixed(0)} s.`,
@@ -117,7 +170,11 @@ try {
     '',
     ratios,
   ].join('\n');
-  await writeReport('backup', `Backup (${new Date().toISOString().slice(0, 10)}, ${machine()})`, body);
+  await writeReport(
+    'backup',
+    `Backup (${new Date().toISOString().slice(0, 10)}, ${machine()})`,
+    body,
+  );
   console.log(body);
 } finally {
   await server.stop();

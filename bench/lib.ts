@@ -14,7 +14,11 @@ export interface Measured {
 }
 
 /** Runs a command under GNU time; rejects on a non-zero exit. */
-export function measure(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measured> {
+export function measure(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', 'BENCH %e %M', command, ...args], {
       env: { ...process.env, ...env },
@@ -30,7 +34,10 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
     });
     child.on('close', (code) => {
       const line = stderr.split('\n').find((l) => l.startsWith('BENCH '));
-      if (code !== 0 || !line) return reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr.slice(-3000)}`));
+      if (code !== 0 || !line)
+        return reject(
+          new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr.slice(-3000)}`),
+        );
       const [, seconds, kb] = line.split(' ');
       resolve({ seconds: Number(seconds), peakRssMb: Number(kb) / 1024, stdout });
     });
@@ -63,5 +70,9 @@ export function mb(bytes: number): string {
 export function markdownTable(rows: string[][]): string {
   const [head, ...body] = rows;
   if (!head) return '';
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
