@@ -9,7 +9,7 @@ import { runNsctl } from '../helpers/cli.js';
 test('--help lists the commands and exits 0', async () => {
   const run = await runNsctl(['--help']);
   assert.equal(run.code, 0);
-  for (const command of ['demo', 'doctor', 'config', 'dev']) {
+  for (const command of ['demo', 'doctor', 'config', 'backup', 'restore', 'rollback', 'dev']) {
     assert.match(run.stdout, new RegExp(`\\n  ${command}\\b`));
   }
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { runNsctl } from '../helpers/cli.js';
+import { openTestDatabase } from '../helpers/db.js';
 
 const MONGO_PASSWORD = 'Mongo-Pa55word-7f3a';
 const API_SECRET = 'api-secret-0123456789abcdef';
@@ -90,6 +91,35 @@ const scenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv 
 for (const scenario of scenarios) {
   test(`no secret in any output: ${scenario.label}`, async () => {
     const run = await runNsctl(scenario.args, { cwd: dir, env: scenario.env ?? {} });
+    assert.notEqual(run.stdout + run.stderr, '', 'the command printed nothing');
+    assertNoSecret(scenario.label, run.stdout + run.stderr);
+  });
+}
+
+// The same with a real server: backups encrypted with the passphrase, a
+// passphrase that is wrong, restores, and a login the server refuses.
+const t = await openTestDatabase(import.meta.url);
+await t.db.collection('entries').insertMany(Array.from({ length: 50 }, (_, i) => ({ sgv: 100 + i })));
+const backupDir = join(dir, 'backups');
+const withLogin = t.dbUri.replace('mongodb://', `mongodb://nightscout:${MONGO_PASSWORD}@`);
+const serverEnv = { ...env, NSCTL_MONGODB_URI: t.dbUri };
+const serverScenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv }> = [
+  { label: 'backup run with a passphrase', args: ['backup', 'run', '--verbose', '--dir', backupDir] },
+  { label: 'backup run --json', args: ['backup', 'run', '--json', '--dir', backupDir] },
+  { label: 'backup list and show', args: ['backup', 'show', 'latest', '--verbose', '--dir', backupDir] },
+  { label: 'backup verify', args: ['backup', 'verify', 'latest', '--verbose', '--dir', backupDir] },
+  {
+    label: 'backup verify with a wrong passphrase',
+    args: ['backup', 'verify', 'latest', '--verbose', '--json', '--dir', backupDir],
+    env: { ...serverEnv, NSCTL_BACKUP_PASSPHRASE_FILE: undefined, NSCTL_BACKUP_PASSPHRASE: `${PASSPHRASE}-wrong` },
+  },
+  { label: 'restore --dry-run', args: ['restore', 'latest', '--dry-run', '--verbose', '--dir', backupDir] },
+  { label: 'a login the server refuses', args: ['backup', 'run', '--verbose', '--uri', withLogin, '--dir', backupDir] },
+];
+
+for (const scenario of serverScenarios) {
+  test(`no secret in any output (real server): ${scenario.label}`, async () => {
+    const run = await runNsctl(scenario.args, { cwd: dir, env: scenario.env ?? serverEnv });
     assert.notEqual(run.stdout + run.stderr, '', 'the command printed nothing');
     assertNoSecret(scenario.label, run.stdout + run.stderr);
   });
