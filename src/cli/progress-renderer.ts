@@ -91,9 +91,8 @@ function ttyRenderer(stream: Writable, color: boolean): ProgressRenderer {
       stream: stream as NodeJS.WriteStream,
       clearOnComplete: false,
       hideCursor: true,
-      format: `{label} ${color ? '{bar}' : '[{bar}]'} {percentage}% | {value}/{total} {unit} | {speed} | ETA {eta_formatted}`,
+      format: `{label} ${color ? '{bar}' : '[{bar}]'} {percentage}% | {value}/{total} {unit} | {speed} | ETA {etaText}`,
       barsize: 24,
-      etaBuffer: 50,
       fps: 5,
     },
     color ? cliProgress.Presets.shades_classic : cliProgress.Presets.legacy,
@@ -102,10 +101,12 @@ function ttyRenderer(stream: Writable, color: boolean): ProgressRenderer {
   return {
     listener(event) {
       const label = event.label.padEnd(14).slice(0, 14);
+      const { rate, etaSeconds } = estimate(event);
       const payload = {
         label,
         unit: event.unit,
-        speed: formatCount(estimate(event).rate, `${event.unit}/s`),
+        speed: formatCount(rate, `${event.unit}/s`),
+        etaText: etaSeconds === undefined ? '?' : formatDuration(etaSeconds),
       };
       let bar = bars.get(event.task);
       if (!bar) {

@@ -35,10 +35,7 @@ export function deriveSubjectDigest(apiSecret: string, subjectId: string): strin
 
 /** The name part of a token: `name.toLowerCase().replace(/\W/g, '').slice(0, 10)`. */
 export function abbreviateSubjectName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/\W/g, '')
-    .substring(0, 10);
+  return name.toLowerCase().replace(/\W/g, '').substring(0, 10);
 }
 
 /** The access token Nightscout shows for a subject, e.g. `phone-0123456789abcdef`. */
