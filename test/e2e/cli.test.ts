@@ -63,3 +63,21 @@ test('doctor reports an unreachable server as a failed check with a fix (exit 1)
   assert.match(run.stdout, /FAIL mongodb/);
   assert.match(run.stdout, /fix: /);
 });
+
+test('backup schedule --print emits a timer, a service and a crontab line from the config', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsctl-e2e-'));
+  const file = join(dir, 'nsctl.yaml');
+  await writeFile(file, 'timezone: Europe/London\nbackup:\n  schedule:\n    cron: "15 3 * * *"\n  retention:\n    keepDaily: 7\n');
+  const run = await runNsctl(['backup', 'schedule', '--print', '--config', file]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /OnCalendar=\*-\*-\* 03:15:00 Europe\/London/);
+  assert.match(run.stdout, /ExecStart=nsctl --config \S+ --quiet backup run/);
+  assert.match(run.stdout, /ExecStartPost=nsctl --config \S+ --quiet backup prune/);
+  assert.match(run.stdout, /CRON_TZ=Europe\/London\n15 3 \* \* \* nsctl/);
+});
+
+test('backup schedule without a schedule in the config says which key to set (exit 2)', async () => {
+  const run = await runNsctl(['backup', 'schedule', '--print'], { cwd: tmpdir() });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /backup\.schedule is not set/);
+});
