@@ -10,18 +10,17 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatIdentityFile, generateAgeKeyPair } from '../adapters/crypto/age-keys.js';
 import { connectMongo, readServerInfo } from '../adapters/mongo/connect.js';
-import { writeSeed } from '../adapters/mongo/seed-writer.js';
 import { createLocalDirTarget } from '../adapters/storage/local-dir-target.js';
 import { nightscoutCollectionsSchema } from '../core/config/schema.js';
 import { NsctlError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { createSeedPlan } from '../core/seed/seed-plan.js';
 import { acquireTestServer } from '../devserver/test-server.js';
 import { openStoredArchive } from './backup/archive-source.js';
 import { runBackup } from './backup/run.js';
 import { compareWithManifest, verifyBackup } from './backup/verify.js';
 import { restoreArchive } from './restore.js';
 import { digestDatabase } from './restore-drill.js';
+import { seedDatabase } from './seed.js';
 
 const MARKER = '.nsctl-demo';
 
@@ -95,23 +94,22 @@ async function walkThrough(
     `1. started a local ${info.isFerretDB ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} wire protocol, SQLite files in ${join(dir, 'db')})` : `${kind} server, MongoDB ${info.version}`}`,
   );
 
-  let seeded: Awaited<ReturnType<typeof writeSeed>>;
   try {
     await connection.client.db('nightscout_restored').dropDatabase();
-    seeded = await writeSeed({
-      connection,
-      collections: nightscoutCollectionsSchema.parse({}),
-      plan: createSeedPlan({
-        days: options.days,
-        seed: 'demo',
-        end: Math.floor(Date.now() / 300_000) * 300_000,
-      }),
-      drop: true,
-      progress: options.progress,
-    });
   } finally {
     await connection.close();
   }
+  const seeded = (
+    await seedDatabase({
+      target: { uri: sourceUri },
+      collections: nightscoutCollectionsSchema.parse({}),
+      days: options.days,
+      seed: 'demo',
+      end: Math.floor(Date.now() / 300_000) * 300_000,
+      drop: true,
+      progress: options.progress,
+    })
+  ).collections;
   const documents = seeded.reduce((s, c) => s + c.documents, 0);
   const bytes = seeded.reduce((s, c) => s + c.bytes, 0);
   options.step(

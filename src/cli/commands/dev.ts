@@ -1,7 +1,7 @@
 /** `nsctl dev …`: tools for development, tests, benchmarks and the demo. */
 import type { Command } from 'commander';
 
-import type { SeededCollection } from '../../adapters/mongo/seed-writer.js';
+import type { SeedResult } from '../../ops/seed.js';
 import type { CommandContext, CommandResult } from '../context.js';
 import { action, type ProgramState, usageError } from '../program.js';
 import { formatBytes, formatDuration } from '../progress-renderer.js';
@@ -19,18 +19,6 @@ export interface SeedFlags {
   drop?: boolean;
   /** Documents per insert batch; default 1000. */
   batchSize?: string;
-}
-
-export interface SeedResult {
-  database: string;
-  uri: string;
-  seed: string;
-  days: number;
-  end: string;
-  collections: SeededCollection[];
-  totalDocuments: number;
-  totalBytes: number;
-  elapsedMs: number;
 }
 
 export function registerDevCommands(program: Command, state: ProgramState): void {
@@ -97,37 +85,19 @@ export async function runSeed(
     );
   }
   const database = flags.uri === undefined ? config.mongodb.database : undefined;
-
-  const { createSeedPlan } = await import('../../core/seed/seed-plan.js');
-  const { connectMongo } = await import('../../adapters/mongo/connect.js');
-  const { writeSeed } = await import('../../adapters/mongo/seed-writer.js');
-  const started = Date.now();
-  const connection = await connectMongo({ uri, ...(database ? { database } : {}) });
-  try {
-    const collections = await writeSeed({
-      connection,
-      collections: config.nightscout.collections,
-      plan: createSeedPlan({ days, seed, end }),
-      drop: flags.drop === true,
-      batchDocs,
-      progress: context.progress,
-      signal: context.signal,
-    });
-    const result: SeedResult = {
-      database: connection.db.databaseName,
-      uri: connection.safeUri,
-      seed,
-      days,
-      end: new Date(end).toISOString(),
-      collections,
-      totalDocuments: collections.reduce((sum, c) => sum + c.documents, 0),
-      totalBytes: collections.reduce((sum, c) => sum + c.bytes, 0),
-      elapsedMs: Date.now() - started,
-    };
-    return { data: result, text: formatSeedResult(result) };
-  } finally {
-    await connection.close();
-  }
+  const { seedDatabase } = await import('../../ops/seed.js');
+  const result = await seedDatabase({
+    target: { uri, ...(database ? { database } : {}) },
+    collections: config.nightscout.collections,
+    days,
+    seed,
+    end,
+    drop: flags.drop === true,
+    batchDocs,
+    progress: context.progress,
+    signal: context.signal,
+  });
+  return { data: result, text: formatSeedResult(result) };
 }
 
 function formatSeedResult(result: SeedResult): string {
