@@ -15,7 +15,7 @@ import {
   createCollectionDigest,
 } from '../core/checksum/collection-digest.js';
 import type { Progress } from '../core/progress.js';
-import { openStoredArchive } from './backup/archive-source.js';
+import { openBackupArchive } from './backup/archive-source.js';
 import type { DecryptionKeys } from './backup/layers.js';
 import { type CollectionCheck, compareWithManifest, describeCheck } from './backup/verify.js';
 import { restoreArchive } from './restore.js';
@@ -54,16 +54,7 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillResul
   const database = `nsctl_drill_${randomBytes(4).toString('hex')}`;
   const destination = { uri: options.server.uri, database };
   const { manifest } = options;
-  const archive = await openStoredArchive(
-    options.target,
-    manifest.archive.name,
-    {
-      compression: manifest.compression,
-      encrypted: manifest.encryption.type !== 'none',
-      bytes: manifest.archive.bytes,
-    },
-    options.keys,
-  );
+  const archive = await openBackupArchive(options.target, manifest, options.keys);
   const connection = await connectMongo(destination);
   try {
     const restored = await restoreArchive({

@@ -11,7 +11,7 @@ import type { BackupTarget } from '../adapters/storage/target.js';
 import type { Manifest } from '../core/backup/manifest.js';
 import { NsctlError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
-import { openStoredArchive } from './backup/archive-source.js';
+import { openBackupArchive } from './backup/archive-source.js';
 import type { DecryptionKeys } from './backup/layers.js';
 import type { BackupEncryption } from './backup/naming.js';
 import { runBackup } from './backup/run.js';
@@ -93,16 +93,7 @@ export async function rollbackTo(
       },
     );
   }
-  const archive = await openStoredArchive(
-    context.target,
-    point.archive.name,
-    {
-      compression: point.compression,
-      encrypted: point.encryption.type !== 'none',
-      bytes: point.archive.bytes,
-    },
-    context.keys,
-  );
+  const archive = await openBackupArchive(context.target, point, context.keys);
   const restore = await restoreArchive({
     archive,
     expected: new Map(point.collections.map((c) => [c.name, c.documents])),

@@ -38,11 +38,14 @@ export async function startTcpProxy(upstreamUri: string): Promise<TcpProxy> {
     sockets.add(remote);
     remote.on('data', (chunk: Buffer) => {
       fromServer += chunk.length;
-      client.write(chunk);
+      // The reply that crosses the limit is never delivered, so the cut
+      // lands mid-operation however the bytes were chunked.
       if (fromServer >= cutAt) {
         cutAt = Number.POSITIVE_INFINITY;
         cut();
+        return;
       }
+      client.write(chunk);
     });
     client.on('data', (chunk: Buffer) => remote.write(chunk));
     const close = () => {

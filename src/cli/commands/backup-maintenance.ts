@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 
 import { NsctlError } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
+import { openBackupStore } from './shared.js';
 
 interface PruneFlags {
   dir?: string;
@@ -41,12 +42,8 @@ export function registerBackupMaintenance(backup: Command, state: ProgramState):
     .action(
       action<PruneFlags>(state, 'backup prune', async (flags, context) => {
         const config = await context.config();
-        const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { pruneBackups } = await import('../../ops/backup/prune.js');
-        const settings = await resolveBackupSettings(config, {
-          cwd: context.io.cwd,
-          ...(flags.dir ? { dir: flags.dir } : {}),
-        });
+        const settings = (await openBackupStore(context, flags, state.version)).settings;
         const fromFlags = {
           ...(flags.keepLast === undefined ? {} : { keepLast: flags.keepLast }),
           ...(flags.keepDaily === undefined ? {} : { keepDaily: flags.keepDaily }),

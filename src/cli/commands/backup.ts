@@ -5,7 +5,13 @@ import { EXIT } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
 import { formatBytes } from '../progress-renderer.js';
 import { registerBackupMaintenance } from './backup-maintenance.js';
-import { parseList, parsePositiveInt, resolveMongoTarget, table } from './shared.js';
+import {
+  openBackupStore,
+  parseList,
+  parsePositiveInt,
+  resolveMongoTarget,
+  table,
+} from './shared.js';
 
 interface RunFlags {
   uri?: string;
@@ -53,12 +59,8 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
           ];
           return { data: plan, text: `dry run: would back up ${plan.database}\n${table(rows)}` };
         }
-        const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { runBackup } = await import('../../ops/backup/run.js');
-        const settings = await resolveBackupSettings(config, {
-          cwd: context.io.cwd,
-          ...(flags.dir ? { dir: flags.dir } : {}),
-        });
+        const settings = (await openBackupStore(context, flags, state.version)).settings;
         for (const warning of settings.warnings) context.log.warn('backup.unencrypted', warning);
         const result = await runBackup({
           source,
@@ -95,13 +97,8 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
     .addHelpText('after', '\nExample:\n  $ nsctl backup list --json')
     .action(
       action<{ dir?: string }>(state, 'backup list', async (flags, context) => {
-        const config = await context.config();
-        const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { readCatalogue } = await import('../../ops/backup/catalogue.js');
-        const settings = await resolveBackupSettings(config, {
-          cwd: context.io.cwd,
-          ...(flags.dir ? { dir: flags.dir } : {}),
-        });
+        const settings = (await openBackupStore(context, flags, state.version)).settings;
         const catalogue = await readCatalogue(settings.target);
         const rows = [
           ['id', 'kind', 'created', 'documents', 'size', 'verified'],
@@ -136,13 +133,8 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
     .addHelpText('after', '\nExample:\n  $ nsctl backup show latest')
     .action(
       action<{ dir?: string }>(state, 'backup show', async (flags, context, args) => {
-        const config = await context.config();
-        const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
-        const settings = await resolveBackupSettings(config, {
-          cwd: context.io.cwd,
-          ...(flags.dir ? { dir: flags.dir } : {}),
-        });
+        const settings = (await openBackupStore(context, flags, state.version)).settings;
         const manifest = await readManifest(
           settings.target,
           await resolveBackupId(settings.target, args[0] ?? ''),
@@ -191,16 +183,11 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
         'backup verify',
         async (flags, context, args) => {
           const config = await context.config();
-          const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
           const { readManifest, resolveBackupId, recordVerification } = await import(
             '../../ops/backup/catalogue.js'
           );
           const { verifyBackup } = await import('../../ops/backup/verify.js');
-          const settings = await resolveBackupSettings(config, {
-            cwd: context.io.cwd,
-            ...(flags.dir ? { dir: flags.dir } : {}),
-            ...(flags.identity ? { identityFile: flags.identity } : {}),
-          });
+          const settings = (await openBackupStore(context, flags, state.version)).settings;
           const manifest = await readManifest(
             settings.target,
             await resolveBackupId(settings.target, args[0] ?? ''),

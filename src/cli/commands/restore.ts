@@ -2,36 +2,15 @@
 import type { Command } from 'commander';
 
 import { EXIT } from '../../core/errors.js';
-import type { CommandContext } from '../context.js';
 import { action, type ProgramState } from '../program.js';
 import { formatBytes } from '../progress-renderer.js';
-import { parseList, resolveMongoTarget, table } from './shared.js';
-
-interface StoreFlags {
-  dir?: string;
-  identity?: string;
-}
-
-async function openStore(context: CommandContext, flags: StoreFlags, version: string) {
-  const config = await context.config();
-  const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
-  const settings = await resolveBackupSettings(config, {
-    cwd: context.io.cwd,
-    ...(flags.dir ? { dir: flags.dir } : {}),
-    ...(flags.identity ? { identityFile: flags.identity } : {}),
-  });
-  const rollback = {
-    target: settings.target,
-    instance: config.instance,
-    compression: settings.compression,
-    encryption: settings.encryption,
-    keys: settings.keys,
-    progress: context.progress,
-    toolVersion: version,
-    signal: context.signal,
-  };
-  return { config, settings, rollback };
-}
+import {
+  openBackupStore,
+  parseList,
+  resolveMongoTarget,
+  type StoreFlags,
+  table,
+} from './shared.js';
 
 interface RestoreFlags extends StoreFlags {
   uri?: string;
@@ -65,10 +44,10 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
     )
     .action(
       action<RestoreFlags>(state, 'restore', async (flags, context, args) => {
-        const { config, settings, rollback } = await openStore(context, flags, state.version);
+        const { config, settings, rollback } = await openBackupStore(context, flags, state.version);
         const base = resolveMongoTarget(config, flags.uri);
         const destination = flags.into ? { uri: base.uri, database: flags.into } : base;
-        const { openStoredArchive, openArchiveFile } = await import(
+        const { openBackupArchive, openArchiveFile } = await import(
           '../../ops/backup/archive-source.js'
         );
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
@@ -91,16 +70,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           );
           label = manifest.id;
           expected = new Map(manifest.collections.map((c) => [c.name, c.documents]));
-          archive = await openStoredArchive(
-            settings.target,
-            manifest.archive.name,
-            {
-              compression: manifest.compression,
-              encrypted: manifest.encryption.type !== 'none',
-              bytes: manifest.archive.bytes,
-            },
-            settings.keys,
-          );
+          archive = await openBackupArchive(settings.target, manifest, settings.keys);
         }
         const result = await restoreArchive({
           archive,
@@ -136,7 +106,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
     .addHelpText('after', '\nExample:\n  $ nsctl rollback list')
     .action(
       action<StoreFlags>(state, 'rollback list', async (flags, context) => {
-        const { settings } = await openStore(context, flags, state.version);
+        const { settings } = await openBackupStore(context, flags, state.version);
         const { readCatalogue } = await import('../../ops/backup/catalogue.js');
         const points = (await readCatalogue(settings.target)).backups.filter(
           (b) => b.kind === 'rollback-point',
@@ -164,7 +134,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         state,
         'rollback create',
         async (flags, context) => {
-          const { config, rollback: ctx } = await openStore(context, flags, state.version);
+          const { config, rollback: ctx } = await openBackupStore(context, flags, state.version);
           const { createRollbackPoint } = await import('../../ops/rollback.js');
           const id = await createRollbackPoint(
             ctx,
@@ -188,7 +158,11 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
     .addHelpText('after', '\nExample:\n  $ nsctl rollback to nightscout-20261203T101500Z-1a2b')
     .action(
       action<StoreFlags & { uri?: string }>(state, 'rollback to', async (flags, context, args) => {
-        const { config, settings, rollback: ctx } = await openStore(context, flags, state.version);
+        const {
+          config,
+          settings,
+          rollback: ctx,
+        } = await openBackupStore(context, flags, state.version);
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
         const { rollbackTo } = await import('../../ops/rollback.js');
         const point = await readManifest(

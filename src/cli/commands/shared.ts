@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import type { MongoTarget } from '../../adapters/mongo/connect.js';
 import type { NsctlConfig } from '../../core/config/schema.js';
 import { NsctlError } from '../../core/errors.js';
+import type { CommandContext } from '../context.js';
 
 export function parseList(value: string, previous: string[] = []): string[] {
   return [
@@ -47,4 +48,31 @@ export function table(rows: string[][]): string {
         .join('  '),
     )
     .join('\n');
+}
+
+export interface StoreFlags {
+  dir?: string;
+  identity?: string;
+}
+
+/** The backup store and settings from the config and the --dir/--identity flags. */
+export async function openBackupStore(context: CommandContext, flags: StoreFlags, version: string) {
+  const config = await context.config();
+  const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
+  const settings = await resolveBackupSettings(config, {
+    cwd: context.io.cwd,
+    ...(flags.dir ? { dir: flags.dir } : {}),
+    ...(flags.identity ? { identityFile: flags.identity } : {}),
+  });
+  const rollback = {
+    target: settings.target,
+    instance: config.instance,
+    compression: settings.compression,
+    encryption: settings.encryption,
+    keys: settings.keys,
+    progress: context.progress,
+    toolVersion: version,
+    signal: context.signal,
+  };
+  return { config, settings, rollback };
 }

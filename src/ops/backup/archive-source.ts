@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BackupTarget } from '../../adapters/storage/target.js';
 import type { ArchiveEvent } from '../../core/archive/archive-parser.js';
 import { readArchive } from '../../core/archive/reader.js';
+import type { Manifest } from '../../core/backup/manifest.js';
 import { NsctlError } from '../../core/errors.js';
 import { createByteTap } from './byte-tap.js';
 import { createReverseLayers, type DecryptionKeys } from './layers.js';
@@ -54,6 +55,24 @@ export async function openStoredArchive(
   keys: DecryptionKeys,
 ): Promise<OpenedArchive> {
   return openArchiveStream(await target.openRead(name), packing, keys, `archive ${name}`);
+}
+
+/** The archive of an nsctl backup, opened as its manifest says it is packed. */
+export function openBackupArchive(
+  target: BackupTarget,
+  manifest: Manifest,
+  keys: DecryptionKeys,
+): Promise<OpenedArchive> {
+  return openStoredArchive(
+    target,
+    manifest.archive.name,
+    {
+      compression: manifest.compression,
+      encrypted: manifest.encryption.type !== 'none',
+      bytes: manifest.archive.bytes,
+    },
+    keys,
+  );
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];

@@ -12,7 +12,7 @@ import {
 } from '../../core/checksum/collection-digest.js';
 import { type ErrorCode, isNsctlError } from '../../core/errors.js';
 import type { Progress } from '../../core/progress.js';
-import { openStoredArchive } from './archive-source.js';
+import { openBackupArchive } from './archive-source.js';
 import type { DecryptionKeys } from './layers.js';
 
 export interface CollectionCheck {
@@ -50,16 +50,7 @@ export async function readArchiveDigests(
   options: VerifyOptions,
 ): Promise<{ digests: Map<string, CollectionDigest>; bytes: number; sha256: string }> {
   const { manifest } = options;
-  const opened = await openStoredArchive(
-    options.target,
-    manifest.archive.name,
-    {
-      compression: manifest.compression,
-      encrypted: manifest.encryption.type !== 'none',
-      bytes: manifest.archive.bytes,
-    },
-    options.keys,
-  );
+  const opened = await openBackupArchive(options.target, manifest, options.keys);
   const digests = new Map<string, CollectionDigest>();
   const total = manifest.collections.reduce((sum, c) => sum + c.documents, 0);
   const task = options.progress.task(`verify:${manifest.id}`, {
