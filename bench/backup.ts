@@ -15,8 +15,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { MongoClient } from 'mongodb';
-
 import { generateAgeKeyPair } from '../src/adapters/crypto/age-keys.js';
 import { acquireTestServer } from '../src/devserver/test-server.js';
 import { CLI, machine, markdownTable, mb, measure, node, ROOT, withDb } from './lib.js';
@@ -39,17 +37,10 @@ const plainConfig = join(work, 'plain.yaml');
 await writeFile(plainConfig, `instance: bench\nbackup:\n  dir: ${work}/plain-backups\n`);
 await writeFile(join(work, 'key.txt'), `${keys.identity}\n`, { mode: 0o600 });
 
+/** Documents and raw BSON bytes, counted by reading them (server size statistics differ by engine). */
 async function databaseBytes(uri: string): Promise<{ docs: number; bytes: number }> {
-  const client = await MongoClient.connect(uri);
-  let docs = 0;
-  let bytes = 0;
-  for (const { name } of await client.db().listCollections({}, { nameOnly: true }).toArray()) {
-    const stats = await client.db().command({ collStats: name });
-    docs += Number(stats.count);
-    bytes += Number(stats.size);
-  }
-  await client.close();
-  return { docs, bytes };
+  const run = await measure(...node('bench/scenarios/drain.ts', [uri]));
+  return JSON.parse(run.stdout) as { docs: number; bytes: number };
 }
 
 async function seed(db: string, days: number) {
