@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 
-import { EXIT } from '../core/errors.js';
+import { EXIT, NsctlError } from '../core/errors.js';
 import { runCli } from './program.js';
 
 function packageVersion(): string {
@@ -11,13 +11,17 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+const GRACE_MS = 10_000;
 const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
   if (interrupts > 1) process.exit(EXIT.interrupted);
   process.stderr.write(`\n${signal} received: stopping cleanly (press Ctrl-C again to force)\n`);
-  controller.abort(new Error(`interrupted by ${signal}`));
+  controller.abort(new NsctlError('INTERRUPTED', `interrupted by ${signal}`));
+  // Whatever was being written is still under a temporary name, so leaving
+  // after a grace period is safe even if an operation does not stop itself.
+  setTimeout(() => process.exit(EXIT.interrupted), GRACE_MS).unref();
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);

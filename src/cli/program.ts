@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 
-import { EXIT, type ExitCode, NsctlError } from '../core/errors.js';
+import { EXIT, type ExitCode, isNsctlError, NsctlError } from '../core/errors.js';
 import { registerCommands } from './commands/index.js';
 import {
   type CliIO,
@@ -44,7 +44,9 @@ export function action<O>(state: ProgramState, name: string, handler: Handler<O>
       state.exitCode = writeResult(name, result, globals, state.io);
     } catch (error) {
       handle.close();
-      state.exitCode = writeError(name, error, globals, state.io);
+      // After Ctrl-C, whatever failed failed because of it.
+      const reported = state.signal.aborted && !isNsctlError(error) ? state.signal.reason : error;
+      state.exitCode = writeError(name, reported, globals, state.io);
     }
   };
 }

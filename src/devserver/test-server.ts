@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-
+import { makeDirectory } from '../adapters/fs/make-directory.js';
 import { NsctlError } from '../core/errors.js';
 import { ensureFerretdbBinary } from './ferretdb-build.js';
 
@@ -51,7 +51,7 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 
 async function prepareDataDir(options: AcquireOptions): Promise<string> {
   if (options.dataDir) {
-    await mkdir(options.dataDir, { recursive: true });
+    await makeDirectory(options.dataDir);
     return options.dataDir;
   }
   return mkdtemp(join(tmpdir(), 'nsctl-db-'));

@@ -6,9 +6,10 @@
  * then stops the server. Files stay in the demo directory.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { formatIdentityFile, generateAgeKeyPair } from '../adapters/crypto/age-keys.js';
+import { makeDirectory } from '../adapters/fs/make-directory.js';
 import { connectMongo, readServerInfo } from '../adapters/mongo/connect.js';
 import { createLocalDirTarget } from '../adapters/storage/local-dir-target.js';
 import { nightscoutCollectionsSchema } from '../core/config/schema.js';
@@ -53,7 +54,7 @@ async function prepareDir(dir: string): Promise<void> {
   }
   // Each run starts from nothing: the demo's own files only.
   await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, 0o700);
   await writeFile(join(dir, MARKER), 'made by nsctl demo; safe to delete\n');
 }
 

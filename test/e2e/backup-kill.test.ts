@@ -58,3 +58,31 @@ test('kill -9 at 8 moments leaves no partial backup that looks good; the next ru
   assert.equal(run.code, 0, run.stderr);
   assert.equal(await assertEveryListedBackupVerifies(), before + 1);
 });
+
+test('Ctrl-C (SIGINT) during a backup exits 130 with INTERRUPTED, leaving no backup', async () => {
+  const before = (await readCatalogue(target)).backups.length;
+  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, ...args.filter((a) => a !== '--quiet'), '--json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    let sent = false;
+    child.stderr.on('data', (c: Buffer) => {
+      if (!sent && c.toString().includes('"kind":"start"')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+  assert.equal(result.code, 130, result.stdout);
+  assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
+  assert.equal((await readCatalogue(target)).backups.length, before);
+});

@@ -2,11 +2,12 @@
  * Backups in a local directory (or a mounted NAS share). Files are 0600 and
  * directories nsctl creates are 0700: backups hold health data.
  */
-import { type FileHandle, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 
 import { NsctlError } from '../../core/errors.js';
+import { makeDirectory } from '../fs/make-directory.js';
 import { openAtomicFileWrite, PARTIAL_PREFIX } from './atomic-file-write.js';
 import { isMissingError, translateStorageError } from './storage-errors.js';
 import {
@@ -34,7 +35,7 @@ export function createLocalDirTarget(dir: string): LocalDirTarget {
   };
   const openWrite = async (name: string) => {
     pathOf(name);
-    await mkdir(root, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    await makeDirectory(root, 0o700).catch((error: unknown) => {
       throw translateStorageError(error, 'create directory', root);
     });
     return openAtomicFileWrite(root, name);
