@@ -70,8 +70,9 @@ export function redactValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    const masked = SECRET_KEY.test(key) && inner !== null && inner !== undefined && inner !== '';
-    out[key] = masked && typeof inner !== 'object' ? REDACTED : redactValue(inner, depth + 1);
+    // Only string values are secrets: `tokensChecked: true` or `tokenCount: 3` stay readable.
+    const masked = SECRET_KEY.test(key) && typeof inner === 'string' && inner !== '';
+    out[key] = masked ? REDACTED : redactValue(inner, depth + 1);
   }
   return out;
 }

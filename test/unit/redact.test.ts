@@ -46,11 +46,15 @@ test('redactValue masks secret-named keys and strings deep inside objects', () =
     apiSecret: 'abcdefabcdef',
     list: [{ passphrase: 'correct horse' }],
     count: 3,
+    tokensChecked: true,
+    tokenCount: 4,
   }) as Record<string, unknown>;
   assert.deepEqual(out, {
     source: { uri: `mongodb://u:${REDACTED}@h/db` },
     apiSecret: REDACTED,
     list: [{ passphrase: REDACTED }],
     count: 3,
+    tokensChecked: true,
+    tokenCount: 4,
   });
 });

@@ -59,6 +59,9 @@ export async function insertRawBatch(
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    // Without per-document errors the batch failed as a whole (a dropped
+    // connection): reporting "0 inserted, 0 failed" would lose it silently.
+    if (writeErrors.length === 0) throw error;
     const failures = writeErrors.map((writeError) => ({
       id: describeId(docs[writeError.index]),
       code: writeError.code,

@@ -22,7 +22,7 @@ export interface TokenSubject {
 /** Digits of the digest that make up the token, and the length Nightscout requires. */
 export const TOKEN_DIGEST_DIGITS = 16;
 
-function sha1Hex(...parts: string[]): string {
+function hashSha1Hex(...parts: string[]): string {
   const hash = createHash('sha1');
   for (const part of parts) hash.update(part, 'utf8');
   return hash.digest('hex');
@@ -30,7 +30,7 @@ function sha1Hex(...parts: string[]): string {
 
 /** The subject digest Nightscout matches a token's digits against. */
 export function deriveSubjectDigest(apiSecret: string, subjectId: string): string {
-  return sha1Hex(sha1Hex(apiSecret), subjectId);
+  return hashSha1Hex(hashSha1Hex(apiSecret), subjectId);
 }
 
 /** The name part of a token: `name.toLowerCase().replace(/\W/g, '').slice(0, 10)`. */

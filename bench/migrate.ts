@@ -1,0 +1,201 @@
+/**
+ * Migrate benchmark, one run, two FerretDB servers (source and target, as
+ * a migration between two hosts), the same seeded data:
+ *   (a) baseline: read every document and insertMany it into the target,
+ *       the plain loop a script would write (no indexes, no checks)
+ *   (b) nsctl migrate: parallel raw-BSON copy with state file, indexes
+ *       after the data, then a convergence pass that verifies everything
+ * and peak RSS of (b) on a small and on the large data set.
+ *
+ * Usage: node --import tsx bench/migrate.ts
+ *   BENCH_LARGE_DAYS (default 1000, about 1 GB), BENCH_SMALL_DAYS (default 50);
+ *   NSCTL_BENCH_SOURCE_URI and NSCTL_BENCH_TARGET_URI to use your own servers;
+ *   BENCH_WRITE_REPORT=0 to leave docs/benchmarks.md alone.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { MongoClient } from 'mongodb';
+
+import { configSchema } from '../src/core/config/schema.js';
+import { silentProgress } from '../src/core/progress.js';
+import { acquireTestServer, type TestServer } from '../src/devserver/test-server.js';
+import { runMigration } from '../src/ops/migrate/index.js';
+import { CLI, machine, markdownTable, mb, measure, node, withDb } from './lib.js';
+import { writeReport } from './report.js';
+
+/** `bench/migrate.ts child <from> <to> <state>`: one migration, its result as JSON. */
+async function runChild(from: string, to: string, statePath: string): Promise<void> {
+  const config = configSchema.parse({ instance: 'bench', backup: { dir: tmpdir() } });
+  const result = await runMigration({
+    from,
+    to,
+    statePath,
+    sourceContext: { config, cwd: tmpdir() },
+    nightscout: { collections: config.nightscout.collections },
+    progress: silentProgress,
+  });
+  const indexMs = result.collections.reduce((n, c) => n + (c.indexes?.durationMs ?? 0), 0);
+  console.log(JSON.stringify({ ok: result.ok, durations: result.durations, indexMs }));
+}
+
+if (process.argv[2] === 'child') {
+  const [from, to, state] = process.argv.slice(3) as [string, string, string];
+  await runChild(from, to, state);
+  process.exit(0);
+}
+
+const largeDays = Number(process.env.BENCH_LARGE_DAYS ?? 1000);
+const smallDays = Number(process.env.BENCH_SMALL_DAYS ?? 50);
+
+async function server(env: string | undefined): Promise<TestServer> {
+  if (env) return { uri: env, kind: 'external', stop: async () => {} };
+  return acquireTestServer({ onStatus: (m) => console.error(m) });
+}
+
+async function size(uri: string): Promise<{ docs: number; bytes: number }> {
+  const client = await MongoClient.connect(uri);
+  let docs = 0;
+  let bytes = 0;
+  for (const { name } of await client.db().listCollections({}, { nameOnly: true }).toArray()) {
+    const stats = await client.db().command({ collStats: name });
+    docs += Number(stats.count);
+    bytes += Number(stats.size);
+  }
+  await client.close();
+  return { docs, bytes };
+}
+
+function seed(uri: string, days: number) {
+  console.error(`seeding ${days} days into ${uri}…`);
+  const run = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'dev',
+      'seed',
+      '--uri',
+      uri,
+      '--days',
+      String(days),
+      '--seed',
+      '7',
+      '--end',
+      '2026-11-30T00:00:00Z',
+      '--drop',
+      '--quiet',
+    ],
+    { stdio: 'inherit' },
+  );
+  if (run.status !== 0) throw new Error(`seeding failed (${run.status})`);
+}
+
+const source = await server(process.env.NSCTL_BENCH_SOURCE_URI);
+const target = await server(process.env.NSCTL_BENCH_TARGET_URI);
+const work = await mkdtemp(join(tmpdir(), 'nsctl-bench-migrate-'));
+try {
+  const large = withDb(source.uri, 'bench_large');
+  const small = withDb(source.uri, 'bench_small');
+  seed(small, smallDays);
+  seed(large, largeDays);
+  const data = await size(large);
+  const smallData = await size(small);
+  console.error(
+    `data: ${data.docs} documents, ${mb(data.bytes)} MB (small: ${mb(smallData.bytes)} MB)`,
+  );
+
+  const migrate = (from: string, db: string) =>
+    measure(
+      ...node('bench/migrate.ts', [
+        'child',
+        from,
+        withDb(target.uri, db),
+        join(work, `${db}.state.json`),
+      ]),
+    );
+  console.error('running (a) read + insertMany loop…');
+  const loop = await measure(
+    ...node('bench/scenarios/insert-loop.ts', [large, withDb(target.uri, 'bench_loop')]),
+  );
+  console.error('running (b) nsctl migrate…');
+  const full = await migrate(large, 'bench_migrated');
+  const fullResult = JSON.parse(full.stdout) as {
+    ok: boolean;
+    durations: { copyMs: number; convergeMs: number };
+    indexMs: number;
+  };
+  if (!fullResult.ok) throw new Error('the benchmark migration did not verify equal');
+  console.error('running (b) on the small data set…');
+  const smallRun = await migrate(small, 'bench_migrated_small');
+
+  const copySeconds = fullResult.durations.copyMs / 1000;
+  const rate = (seconds: number) => [
+    (data.docs / seconds).toFixed(0),
+    (data.bytes / 1024 ** 2 / seconds).toFixed(1),
+  ];
+  const table = markdownTable([
+    ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
+    [
+      '(a) read + insertMany loop',
+      loop.seconds.toFixed(1),
+      ...rate(loop.seconds),
+      loop.peakRssMb.toFixed(0),
+    ],
+    [
+      '(b) nsctl migrate, whole command',
+      full.seconds.toFixed(1),
+      ...rate(full.seconds),
+      full.peakRssMb.toFixed(0),
+    ],
+    ['(b) of which: copy with indexes', copySeconds.toFixed(1), ...rate(copySeconds), ''],
+    ['(b) of which: index builds (summed)', (fullResult.indexMs / 1000).toFixed(1), '', '', ''],
+    [
+      '(b) of which: convergence + verification',
+      (fullResult.durations.convergeMs / 1000).toFixed(1),
+      '',
+      '',
+      '',
+    ],
+  ]);
+  const ratios = markdownTable([
+    ['ratio', 'value', 'target'],
+    [
+      'copy throughput of (b) / throughput of (a)',
+      (loop.seconds / copySeconds).toFixed(2),
+      '≥ 0.9',
+    ],
+    [
+      'whole (b) / (a), verification included',
+      (loop.seconds / full.seconds).toFixed(2),
+      '(informative)',
+    ],
+    [
+      `peak RSS of (b): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
+      (full.peakRssMb / smallRun.peakRssMb).toFixed(2),
+      '≤ 1.2 (flat)',
+    ],
+  ]);
+  const body = [
+    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two ${source.kind} servers on the same machine. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB.`,
+    '',
+    table,
+    '',
+    `Peak RSS of (b) on the small set: ${smallRun.peakRssMb.toFixed(0)} MB; on the large set: ${full.peakRssMb.toFixed(0)} MB.`,
+    '',
+    ratios,
+  ].join('\n');
+  // BENCH_WRITE_REPORT=0 for a trial run that must not replace the recorded numbers.
+  if (process.env.BENCH_WRITE_REPORT !== '0')
+    await writeReport(
+      'migrate',
+      `Migrate (${new Date().toISOString().slice(0, 10)}, ${machine()})`,
+      body,
+    );
+  console.log(body);
+} finally {
+  await source.stop();
+  await target.stop();
+  await rm(work, { recursive: true, force: true });
+}

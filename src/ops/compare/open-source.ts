@@ -1,0 +1,71 @@
+/**
+ * From what a user types to a document source: a MongoDB URI, `backup:<id>`
+ * (an nsctl backup; `latest` and id prefixes work) or the path of a
+ * mongodump archive file (plain, gzip or age).
+ */
+import type { NsctlConfig } from '../../core/config/schema.js';
+import { NsctlError } from '../../core/errors.js';
+import { createArchiveDocumentSource } from './archive-document-source.js';
+import type { DocumentSource } from './document-source.js';
+import { openMongoDocumentSource } from './mongo-document-source.js';
+
+export interface SourceContext {
+  config: NsctlConfig;
+  cwd: string;
+  /** Backup directory instead of the config's `backup.dir`. */
+  backupDir?: string;
+  /** age identity file for backups encrypted to recipients. */
+  identityFile?: string;
+}
+
+const BACKUP_PREFIX = 'backup:';
+
+export function isMongoUri(spec: string): boolean {
+  return /^mongodb(\+srv)?:\/\//.test(spec);
+}
+
+async function resolveSettings(context: SourceContext) {
+  const { resolveBackupSettings } = await import('../backup/settings.js');
+  return resolveBackupSettings(context.config, {
+    cwd: context.cwd,
+    ...(context.backupDir ? { dir: context.backupDir } : {}),
+    ...(context.identityFile ? { identityFile: context.identityFile } : {}),
+  });
+}
+
+async function openBackup(idOrPrefix: string, context: SourceContext): Promise<DocumentSource> {
+  const { readManifest, resolveBackupId } = await import('../backup/catalogue.js');
+  const { openBackupArchive } = await import('../backup/archive-source.js');
+  const settings = await resolveSettings(context);
+  const id = await resolveBackupId(settings.target, idOrPrefix);
+  const manifest = await readManifest(settings.target, id);
+  const archive = await openBackupArchive(settings.target, manifest, settings.keys);
+  return createArchiveDocumentSource(archive, {
+    description: `backup ${manifest.id}`,
+    expectedDocuments: new Map(manifest.collections.map((c) => [c.name, c.documents])),
+    expectedSha256: manifest.archive.sha256,
+  });
+}
+
+async function openFile(path: string, context: SourceContext): Promise<DocumentSource> {
+  const { resolve } = await import('node:path');
+  const { openArchiveFile } = await import('../backup/archive-source.js');
+  const settings = await resolveSettings(context);
+  const absolute = resolve(context.cwd, path);
+  const archive = await openArchiveFile(absolute, settings.keys);
+  return createArchiveDocumentSource(archive, { description: `archive ${absolute}` });
+}
+
+/** Opens a source named by a URI, `backup:<id>` or an archive path. */
+export async function openDocumentSource(
+  spec: string,
+  context: SourceContext,
+): Promise<DocumentSource> {
+  if (isMongoUri(spec)) return openMongoDocumentSource({ uri: spec });
+  if (spec.startsWith(BACKUP_PREFIX)) {
+    const id = spec.slice(BACKUP_PREFIX.length);
+    if (id === '') throw new NsctlError('USAGE', 'backup: needs an id, e.g. backup:latest');
+    return openBackup(id, context);
+  }
+  return openFile(spec, context);
+}

@@ -1,0 +1,93 @@
+/**
+ * Creating collections on the target as the source has them: with their
+ * options before the data (a capped size or a collation must exist before
+ * the first insert), indexes after it (one bulk build is faster than
+ * keeping them up per insert on MongoDB), and views last, once the
+ * collections they read exist. Each index is built alone, so one the
+ * target rejects does not cost the others; rejections are reported by name.
+ */
+import type { Db, Document } from 'mongodb';
+import { NsctlError } from '../../core/errors.js';
+import type { SourceCollectionInfo } from '../../core/migrate/plan.js';
+import { isTransientError } from '../../core/migrate/retry-policy.js';
+import { toIndexRequest } from '../restore-indexes.js';
+import { describeError, type RetryContext, withRetry } from './retry.js';
+
+export interface IndexOutcome {
+  created: string[];
+  failed: Array<{ name: string; message: string }>;
+}
+
+export async function listTargetNames(db: Db): Promise<Set<string>> {
+  const infos = await db.listCollections({}, { nameOnly: true }).toArray();
+  return new Set(infos.map((info) => info.name));
+}
+
+/**
+ * Creates the collection with the source's options when it does not exist.
+ * Returns a note when the target refused the options and the collection was
+ * created without them.
+ */
+export async function ensureCollection(
+  db: Db,
+  info: SourceCollectionInfo,
+  existing: Set<string>,
+): Promise<string | undefined> {
+  if (info.type === 'view' || existing.has(info.name)) return undefined;
+  const options = info.type === 'timeseries' ? info.options : withoutViewFields(info.options);
+  try {
+    await db.createCollection(info.name, options);
+    existing.add(info.name);
+    return undefined;
+  } catch (error) {
+    if (Object.keys(options).length === 0) throw error;
+    await db.createCollection(info.name);
+    existing.add(info.name);
+    return `${info.name}: the target refused the collection options (${describeError(error)}); created without them`;
+  }
+}
+
+function withoutViewFields(options: Document): Document {
+  const { viewOn: _viewOn, pipeline: _pipeline, ...rest } = options;
+  return rest;
+}
+
+export async function createView(db: Db, info: SourceCollectionInfo, existing: Set<string>) {
+  if (existing.has(info.name)) return undefined;
+  try {
+    await db.createCollection(info.name, {
+      viewOn: String(info.options.viewOn),
+      pipeline: (info.options.pipeline ?? []) as Document[],
+      ...(info.options.collation ? { collation: info.options.collation } : {}),
+    });
+    existing.add(info.name);
+    return undefined;
+  } catch (error) {
+    return `${info.name}: the view could not be created on the target: ${describeError(error)}`;
+  }
+}
+
+/** A lost connection is retried (and raised when retries run out); only refusals are recorded. */
+export async function recreateIndexes(
+  database: () => Db,
+  info: SourceCollectionInfo,
+  retry: RetryContext,
+): Promise<IndexOutcome> {
+  const outcome: IndexOutcome = { created: [], failed: [] };
+  for (const spec of info.indexes) {
+    const name = String(spec.name);
+    if (name === '_id_') continue;
+    try {
+      await withRetry(
+        `build index ${info.name}.${name}`,
+        () => database().command({ createIndexes: info.name, indexes: [toIndexRequest(spec)] }),
+        retry,
+      );
+      outcome.created.push(name);
+    } catch (error) {
+      if (error instanceof NsctlError || isTransientError(error)) throw error;
+      outcome.failed.push({ name, message: describeError(error) });
+    }
+  }
+  return outcome;
+}

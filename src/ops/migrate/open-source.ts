@@ -1,0 +1,112 @@
+/**
+ * From `--from` to a migration source: a MongoDB URI (which must name its
+ * database), `backup:<id>` (an nsctl backup; `latest` and id prefixes
+ * work), a mongodump archive file, or a mongodump directory.
+ */
+import { resolve } from 'node:path';
+
+import { isDirectory, openDumpDir } from '../../adapters/dump-dir/dump-dir.js';
+import { asNsctlError, readServerInfo } from '../../adapters/mongo/connect.js';
+import type { NsctlConfig } from '../../core/config/schema.js';
+import { NsctlError } from '../../core/errors.js';
+import { createArchiveSource } from './archive-source.js';
+import { createDumpDirSource } from './dump-dir-source.js';
+import { openLiveConnection } from './live-connection.js';
+import { createMongoSource, type MongoSourceOptions } from './mongo-source.js';
+import type { MigrationSource } from './source.js';
+
+export interface SourceContext {
+  config: NsctlConfig;
+  cwd: string;
+  /** Backup directory instead of the config's `backup.dir`. */
+  backupDir?: string;
+  /** age identity file for archives and backups encrypted to recipients. */
+  identityFile?: string;
+}
+
+const BACKUP_PREFIX = 'backup:';
+
+export function isMongoUri(spec: string): boolean {
+  return /^mongodb(\+srv)?:\/\//.test(spec);
+}
+
+async function resolveSettings(context: SourceContext) {
+  const { resolveBackupSettings } = await import('../backup/settings.js');
+  return resolveBackupSettings(context.config, {
+    cwd: context.cwd,
+    ...(context.backupDir ? { dir: context.backupDir } : {}),
+    ...(context.identityFile ? { identityFile: context.identityFile } : {}),
+  });
+}
+
+async function openBackup(idOrPrefix: string, context: SourceContext): Promise<MigrationSource> {
+  const { readManifest, resolveBackupId } = await import('../backup/catalogue.js');
+  const { openStoredArchive } = await import('../backup/archive-source.js');
+  const settings = await resolveSettings(context);
+  const manifest = await readManifest(
+    settings.target,
+    await resolveBackupId(settings.target, idOrPrefix),
+  );
+  const packing = {
+    compression: manifest.compression,
+    encrypted: manifest.encryption.type !== 'none',
+    bytes: manifest.archive.bytes,
+  };
+  return createArchiveSource({
+    kind: 'backup',
+    description: `backup ${manifest.id}`,
+    open: () => openStoredArchive(settings.target, manifest.archive.name, packing, settings.keys),
+    expected: new Map(
+      manifest.collections.map((c) => [c.name, { documents: c.documents, bytes: c.bytes }]),
+    ),
+    expectedSha256: manifest.archive.sha256,
+  });
+}
+
+async function openPath(path: string, context: SourceContext): Promise<MigrationSource> {
+  const absolute = resolve(context.cwd, path);
+  if (await isDirectory(absolute)) return createDumpDirSource(await openDumpDir(absolute));
+  const { openArchiveFile } = await import('../backup/archive-source.js');
+  const settings = await resolveSettings(context);
+  // Opening once up front turns a missing or foreign file into a clear error now.
+  const probe = await openArchiveFile(absolute, settings.keys);
+  await probe.events.return(undefined);
+  return createArchiveSource({
+    kind: 'archive',
+    description: `archive ${absolute}`,
+    open: () => openArchiveFile(absolute, settings.keys),
+  });
+}
+
+export async function openMigrationSource(
+  spec: string,
+  context: SourceContext,
+  options: MongoSourceOptions,
+): Promise<MigrationSource> {
+  if (isMongoUri(spec)) {
+    const target = { uri: spec };
+    const connection = await openLiveConnection(target, {
+      appName: 'nsctl migrate',
+      ...(options.serverSelectionTimeoutMS
+        ? { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS }
+        : {}),
+    });
+    try {
+      const server = await readServerInfo({
+        ...connection,
+        db: connection.db,
+        client: connection.client,
+      });
+      return createMongoSource(connection, target, server, options);
+    } catch (error) {
+      await connection.close();
+      throw asNsctlError(error, connection.safeUri);
+    }
+  }
+  if (spec.startsWith(BACKUP_PREFIX)) {
+    const id = spec.slice(BACKUP_PREFIX.length);
+    if (id === '') throw new NsctlError('USAGE', 'backup: needs an id, e.g. backup:latest');
+    return openBackup(id, context);
+  }
+  return openPath(spec, context);
+}

@@ -1,0 +1,202 @@
+/**
+ * Everything checked before anything is written: both sides answer (that
+ * was proven by connecting), their versions and what the target lacks,
+ * whether the data fits, whether the target is empty (or what `--drop` or
+ * `--resume` will do with it), and whether the source looks like a
+ * Nightscout database. Problems that block the run are collected with the
+ * rest, so one report shows them all.
+ */
+import { type CollectionSelection, selectCollections } from '../../adapters/mongo/collections.js';
+import type { NightscoutCollections } from '../../core/config/schema.js';
+import {
+  type Checkpoint,
+  type CheckpointIdentity,
+  describeMismatch,
+} from '../../core/migrate/checkpoint.js';
+import { describeVersionGap, findUnsupportedFeatures } from '../../core/migrate/compatibility.js';
+import {
+  buildMigrationPlan,
+  type MigrationPlan,
+  type SpaceCheck,
+  type TargetCollectionInfo,
+} from '../../core/migrate/plan.js';
+import type { MigrationSource } from './source.js';
+import { listTargetCollections, readTargetFs, type TargetSide } from './target.js';
+
+export interface PreflightOptions {
+  source: MigrationSource;
+  target: TargetSide;
+  selection: CollectionSelection;
+  nightscout: NightscoutCollections;
+  drop: boolean;
+  resume: boolean;
+  final: boolean;
+  checkpoint: Checkpoint | undefined;
+  identity: CheckpointIdentity;
+  statePath: string;
+}
+
+export interface ServerSummary {
+  version: string;
+  ferretdb: boolean;
+  replicaSet?: string;
+  changeStreams: boolean;
+}
+
+export interface PreflightReport {
+  source: {
+    kind: string;
+    description: string;
+    server?: ServerSummary;
+    collections: number;
+    documents?: number;
+    bytes?: number;
+  };
+  target: {
+    description: string;
+    database: string;
+    server: ServerSummary;
+    occupied: TargetCollectionInfo[];
+  };
+  collections: Array<{
+    name: string;
+    type: string;
+    documents?: number;
+    bytes?: number;
+    indexes: number;
+  }>;
+  paging: { mode: string; reason: string };
+  space: SpaceCheck;
+  nightscout: { present: string[]; missing: string[] };
+  /** What happens to data already on the target. */
+  targetAction: 'none' | 'drop' | 'resume';
+  warnings: string[];
+  /** Reasons the run cannot go ahead; empty when it can. */
+  problems: string[];
+}
+
+function summarize(server: TargetSide['server']): ServerSummary {
+  return {
+    version: server.version,
+    ferretdb: server.isFerretDB,
+    ...(server.replicaSet ? { replicaSet: server.replicaSet } : {}),
+    changeStreams: server.supportsChangeStreams,
+  };
+}
+
+function sum(values: (number | undefined)[]): number | undefined {
+  return values.every((v) => v !== undefined)
+    ? values.reduce<number>((a, v) => a + (v ?? 0), 0)
+    : undefined;
+}
+
+function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: string[]) {
+  const { checkpoint } = options;
+  const continuing = options.resume || options.final;
+  if (checkpoint && continuing) {
+    const mismatch = describeMismatch(checkpoint, options.identity);
+    if (mismatch)
+      problems.push(
+        `the state file ${options.statePath} cannot resume this migration: ${mismatch}`,
+      );
+    return 'resume' as const;
+  }
+  if (plan.occupied.length === 0) return 'none' as const;
+  if (options.drop) return 'drop' as const;
+  const list = plan.occupied.map((c) => `${c.name} (${c.documents})`).join(', ');
+  const why = continuing
+    ? `there is no state file at ${options.statePath} to resume from`
+    : checkpoint
+      ? `a state file of an earlier run exists (${options.statePath}): pass --resume to continue it`
+      : 'pass --drop to replace it (a rollback point is made first), or choose an empty database';
+  problems.push(
+    `the target database ${options.target.database} already holds data in ${list}; ${why}`,
+  );
+  return 'none' as const;
+}
+
+function collectWarnings(options: PreflightOptions, plan: MigrationPlan): string[] {
+  const warnings: string[] = [];
+  const target = options.target.server;
+  const gap = options.source.server ? describeVersionGap(options.source.server, target) : undefined;
+  if (gap) warnings.push(gap);
+  for (const problem of findUnsupportedFeatures(target, plan.collections))
+    warnings.push(problem.message);
+  if (plan.space.fits === false)
+    warnings.push(`the target may run out of disk space: ${plan.space.note}`);
+  if (plan.nightscout.missing.length > 0 && plan.nightscout.present.length > 0)
+    warnings.push(
+      `the source has no ${plan.nightscout.missing.join(', ')}; Nightscout creates them when it needs them`,
+    );
+  if (options.source.kind === 'mongodb' && !options.source.server?.supportsChangeStreams)
+    warnings.push(
+      'the source has no change streams (standalone server or FerretDB): writes made during the copy are found by the convergence passes; stop the uploaders before the final pass',
+    );
+  return warnings;
+}
+
+export async function runPreflight(
+  options: PreflightOptions,
+): Promise<{ report: PreflightReport; plan: MigrationPlan }> {
+  const all = await options.source.listCollections();
+  const names = new Set(
+    selectCollections(
+      all.map((c) => c.name),
+      options.selection,
+    ),
+  );
+  const db = options.target.connection.db;
+  const [targetCollections, targetFs] = await Promise.all([
+    listTargetCollections(db),
+    readTargetFs(db),
+  ]);
+  const plan = buildMigrationPlan({
+    source: all.filter((c) => names.has(c.name)),
+    target: targetCollections,
+    ...(targetFs ? { targetFs } : {}),
+    nightscout: options.nightscout,
+  });
+  const problems: string[] = [];
+  if (plan.collections.length === 0)
+    problems.push('the source has no collections to copy (after --collections/--exclude)');
+  else if (plan.nightscout.present.length === 0)
+    problems.push(
+      `the source holds none of Nightscout's collections (${Object.values(options.nightscout).join(', ')}): is the database name in --from right?`,
+    );
+  const targetAction = checkTarget(options, plan, problems);
+  const data = plan.collections.filter((c) => c.type !== 'view');
+  const report: PreflightReport = {
+    source: {
+      kind: options.source.kind,
+      description: options.source.description,
+      ...(options.source.server ? { server: summarize(options.source.server) } : {}),
+      collections: plan.collections.length,
+      ...optional('documents', sum(data.map((c) => c.documents))),
+      ...optional('bytes', sum(data.map((c) => c.bytes))),
+    },
+    target: {
+      description: options.target.connection.safeUri,
+      database: options.target.database,
+      server: summarize(options.target.server),
+      occupied: plan.occupied,
+    },
+    collections: plan.collections.map((c) => ({
+      name: c.name,
+      type: c.type,
+      ...optional('documents', c.documents),
+      ...optional('bytes', c.bytes),
+      indexes: c.indexes.filter((i) => i.name !== '_id_').length,
+    })),
+    paging: { mode: options.source.paging, reason: options.source.pagingReason },
+    space: plan.space,
+    nightscout: plan.nightscout,
+    targetAction,
+    warnings: collectWarnings(options, plan),
+    problems,
+  };
+  return { report, plan };
+}
+
+function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}

@@ -1,0 +1,143 @@
+/**
+ * The result of a migration, as the command prints it and as `--report`
+ * writes it: what was copied and how long it took, the convergence passes,
+ * the verification, Nightscout's invariants, resources used, warnings and
+ * the next steps. The report file is redacted like every other output.
+ */
+import { basename, dirname } from 'node:path';
+
+import { openAtomicFileWrite } from '../../adapters/storage/atomic-file-write.js';
+import type { CheckpointFailure, CollectionState } from '../../core/migrate/checkpoint.js';
+import type { ResourceTotals } from '../../core/migrate/resources.js';
+import { redactValue } from '../../core/redact.js';
+import type { VerifyResult } from '../compare/verify-databases.js';
+import type { IndexOutcome } from './collection-setup.js';
+import type { PassSummary } from './converge.js';
+import type { PreflightReport } from './preflight.js';
+
+export interface CollectionOutcome {
+  name: string;
+  /** Documents read from the source and handled, in all runs. */
+  documents: number;
+  inserted: number;
+  alreadyPresent: number;
+  replaced: number;
+  failed: number;
+  bytes: number;
+  /** Copy time in this run. */
+  durationMs?: number;
+  indexes?: IndexOutcome & { durationMs: number };
+  /** The first failures, by `_id`. */
+  failures: CheckpointFailure[];
+}
+
+export interface MigrateResult {
+  ok: boolean;
+  dryRun: boolean;
+  final: boolean;
+  preflight: PreflightReport;
+  statePath: string;
+  resumed: boolean;
+  rollbackPoint?: string;
+  collections: CollectionOutcome[];
+  changeCapture?: { events: number; replayed: number; note?: string };
+  convergence?: { converged: boolean; passes: PassSummary[] };
+  verification?: VerifyResult;
+  resources?: ResourceTotals;
+  durations: {
+    preflightMs: number;
+    copyMs?: number;
+    convergeMs?: number;
+    totalMs: number;
+  };
+  warnings: string[];
+  nextSteps: string[];
+  reportFile?: string;
+}
+
+export function describeCollection(
+  state: CollectionState,
+  durationMs: number | undefined,
+  indexes: (IndexOutcome & { durationMs: number }) | undefined,
+): CollectionOutcome {
+  return {
+    name: state.name,
+    documents: state.documents,
+    inserted: state.inserted,
+    alreadyPresent: state.alreadyPresent,
+    replaced: state.replaced,
+    failed: state.failed,
+    bytes: state.bytes,
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(indexes ? { indexes } : {}),
+    failures: state.failures.slice(0, 20),
+  };
+}
+
+export function describeNextSteps(
+  result: Omit<MigrateResult, 'nextSteps'>,
+  target: string,
+): string[] {
+  const steps: string[] = [];
+  const failed = result.collections.reduce((n, c) => n + c.failed, 0);
+  if (failed > 0)
+    steps.push(
+      `${failed} documents were refused by the target; they are listed by _id above and in the report`,
+    );
+  if (result.convergence && !result.convergence.converged)
+    steps.push(
+      'the source kept changing during the passes: stop every uploader, then run the same command with --final',
+    );
+  else if (!result.final)
+    steps.push(
+      'stop every uploader (phone apps, bridges, the old Nightscout site), then run the same command with --final for the last convergence pass and verification',
+    );
+  else if (result.ok)
+    steps.push(
+      `point Nightscout's MONGODB_URI at ${target} and restart it; then open a follower app: its token still works because auth_subjects kept their _ids`,
+    );
+  return steps;
+}
+
+export interface ResultParts {
+  base: { final: boolean; preflight: PreflightReport; statePath: string };
+  /** The target's URI, credentials masked, for the next steps. */
+  target: string;
+  resumed: boolean;
+  rollbackPoint: string | undefined;
+  collections: CollectionOutcome[];
+  capture: MigrateResult['changeCapture'];
+  converged: { converged: boolean; passes: PassSummary[]; verification: VerifyResult };
+  resources: ResourceTotals;
+  durations: MigrateResult['durations'];
+  warnings: string[];
+  reportFile: string | undefined;
+}
+
+/** The run is ok when nothing was refused and the last pass found the target equal. */
+export function assembleResult(parts: ResultParts): MigrateResult {
+  const failed = parts.collections.reduce((n, c) => n + c.failed, 0);
+  const { converged } = parts;
+  const partial = {
+    ...parts.base,
+    ok: failed === 0 && converged.converged && converged.verification.equal,
+    dryRun: false,
+    resumed: parts.resumed,
+    ...(parts.rollbackPoint ? { rollbackPoint: parts.rollbackPoint } : {}),
+    collections: parts.collections,
+    ...(parts.capture ? { changeCapture: parts.capture } : {}),
+    convergence: { converged: converged.converged, passes: converged.passes },
+    verification: converged.verification,
+    resources: parts.resources,
+    durations: parts.durations,
+    warnings: parts.warnings,
+    ...(parts.reportFile ? { reportFile: parts.reportFile } : {}),
+  };
+  return { ...partial, nextSteps: describeNextSteps(partial, parts.target) };
+}
+
+export async function writeReportFile(path: string, result: MigrateResult): Promise<void> {
+  const handle = await openAtomicFileWrite(dirname(path), basename(path));
+  handle.stream.end(`${JSON.stringify(redactValue(result), null, 2)}\n`);
+  await handle.commit();
+}
