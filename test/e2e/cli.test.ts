@@ -67,7 +67,10 @@ test('doctor reports an unreachable server as a failed check with a fix (exit 1)
 test('backup schedule --print emits a timer, a service and a crontab line from the config', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'nsctl-e2e-'));
   const file = join(dir, 'nsctl.yaml');
-  await writeFile(file, 'timezone: Europe/London\nbackup:\n  schedule:\n    cron: "15 3 * * *"\n  retention:\n    keepDaily: 7\n');
+  await writeFile(
+    file,
+    'timezone: Europe/London\nbackup:\n  schedule:\n    cron: "15 3 * * *"\n  retention:\n    keepDaily: 7\n',
+  );
   const run = await runNsctl(['backup', 'schedule', '--print', '--config', file]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /OnCalendar=\*-\*-\* 03:15:00 Europe\/London/);

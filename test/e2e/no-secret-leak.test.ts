@@ -99,22 +99,40 @@ for (const scenario of scenarios) {
 // The same with a real server: backups encrypted with the passphrase, a
 // passphrase that is wrong, restores, and a login the server refuses.
 const t = await openTestDatabase(import.meta.url);
-await t.db.collection('entries').insertMany(Array.from({ length: 50 }, (_, i) => ({ sgv: 100 + i })));
+await t.db
+  .collection('entries')
+  .insertMany(Array.from({ length: 50 }, (_, i) => ({ sgv: 100 + i })));
 const backupDir = join(dir, 'backups');
 const withLogin = t.dbUri.replace('mongodb://', `mongodb://nightscout:${MONGO_PASSWORD}@`);
 const serverEnv = { ...env, NSCTL_MONGODB_URI: t.dbUri };
 const serverScenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv }> = [
-  { label: 'backup run with a passphrase', args: ['backup', 'run', '--verbose', '--dir', backupDir] },
+  {
+    label: 'backup run with a passphrase',
+    args: ['backup', 'run', '--verbose', '--dir', backupDir],
+  },
   { label: 'backup run --json', args: ['backup', 'run', '--json', '--dir', backupDir] },
-  { label: 'backup list and show', args: ['backup', 'show', 'latest', '--verbose', '--dir', backupDir] },
+  {
+    label: 'backup list and show',
+    args: ['backup', 'show', 'latest', '--verbose', '--dir', backupDir],
+  },
   { label: 'backup verify', args: ['backup', 'verify', 'latest', '--verbose', '--dir', backupDir] },
   {
     label: 'backup verify with a wrong passphrase',
     args: ['backup', 'verify', 'latest', '--verbose', '--json', '--dir', backupDir],
-    env: { ...serverEnv, NSCTL_BACKUP_PASSPHRASE_FILE: undefined, NSCTL_BACKUP_PASSPHRASE: `${PASSPHRASE}-wrong` },
+    env: {
+      ...serverEnv,
+      NSCTL_BACKUP_PASSPHRASE_FILE: undefined,
+      NSCTL_BACKUP_PASSPHRASE: `${PASSPHRASE}-wrong`,
+    },
   },
-  { label: 'restore --dry-run', args: ['restore', 'latest', '--dry-run', '--verbose', '--dir', backupDir] },
-  { label: 'a login the server refuses', args: ['backup', 'run', '--verbose', '--uri', withLogin, '--dir', backupDir] },
+  {
+    label: 'restore --dry-run',
+    args: ['restore', 'latest', '--dry-run', '--verbose', '--dir', backupDir],
+  },
+  {
+    label: 'a login the server refuses',
+    args: ['backup', 'run', '--verbose', '--uri', withLogin, '--dir', backupDir],
+  },
 ];
 
 for (const scenario of serverScenarios) {

@@ -32,23 +32,19 @@ const passphraseEncryption = {
   scryptWorkFactor: 10,
 };
 
-await t.db
-  .collection('devicestatus')
-  .insertMany(
-    Array.from({ length: 6000 }, (_, i) => ({
-      i,
-      created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
-      pad: 'z'.repeat(400 + (i % 97)),
-    })),
-  );
-await t.db
-  .collection('entries')
-  .insertMany(
-    Array.from({ length: 3000 }, (_, i) => ({
-      sgv: 80 + (i % 120),
-      date: 1_700_000_000_000 + i * 300_000,
-    })),
-  );
+await t.db.collection('devicestatus').insertMany(
+  Array.from({ length: 6000 }, (_, i) => ({
+    i,
+    created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
+    pad: 'z'.repeat(400 + (i % 97)),
+  })),
+);
+await t.db.collection('entries').insertMany(
+  Array.from({ length: 3000 }, (_, i) => ({
+    sgv: 80 + (i % 120),
+    date: 1_700_000_000_000 + i * 300_000,
+  })),
+);
 
 async function freshTarget() {
   const dir = await mkdtemp(join(tmpdir(), 'nsctl-faults-'));

@@ -21,15 +21,13 @@ import { openTestDatabase } from '../helpers/db.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const t = await openTestDatabase(import.meta.url);
-await t.db
-  .collection('treatments')
-  .insertMany(
-    Array.from({ length: 300 }, (_, i) => ({
-      eventType: i % 2 ? 'Meal Bolus' : 'Correction Bolus',
-      insulin: (i % 7) / 2,
-      n: i,
-    })),
-  );
+await t.db.collection('treatments').insertMany(
+  Array.from({ length: 300 }, (_, i) => ({
+    eventType: i % 2 ? 'Meal Bolus' : 'Correction Bolus',
+    insulin: (i % 7) / 2,
+    n: i,
+  })),
+);
 await t.db
   .collection('profile')
   .insertOne({ defaultProfile: 'Default', store: { Default: { dia: 5 } } });

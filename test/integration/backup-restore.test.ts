@@ -50,15 +50,13 @@ await t.db.collection('entries').insertMany([
   },
 ]);
 await t.db.collection('entries').createIndex({ date: -1 }, { name: 'date_-1' });
-await t.db
-  .collection('devicestatus')
-  .insertMany(
-    Array.from({ length: 2500 }, (_, i) => ({
-      created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
-      i,
-      pad: 'x'.repeat(500),
-    })),
-  );
+await t.db.collection('devicestatus').insertMany(
+  Array.from({ length: 2500 }, (_, i) => ({
+    created_at: new Date(1_700_000_000_000 + i * 300_000).toISOString(),
+    i,
+    pad: 'x'.repeat(500),
+  })),
+);
 await t.db.createCollection('food');
 
 async function backup(label?: string) {

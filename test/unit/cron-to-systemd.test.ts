@@ -27,18 +27,18 @@ test('a wrong number of fields is refused', () => {
   assert.throws(() => cronToOnCalendar('0 3 * *', 'UTC'), /5 cron fields/);
 });
 
-const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
-
-test(
-  systemdAnalyze
-    ? 'systemd-analyze accepts every converted expression'
-    : 'systemd-analyze accepts every converted expression (skipped: systemd-analyze not installed)',
-  { skip: !systemdAnalyze },
-  () => {
-    for (const [cron, zone] of cases) {
-      const { onCalendar } = cronToOnCalendar(cron, zone);
-      const run = spawnSync(systemdAnalyze as string, ['calendar', onCalendar], { encoding: 'utf8' });
-      assert.equal(run.status, 0, `${onCalendar}: ${run.stderr}`);
-    }
-  },
+const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) =>
+  existsSync(p),
 );
+
+test(systemdAnalyze
+  ? 'systemd-analyze accepts every converted expression'
+  : 'systemd-analyze accepts every converted expression (skipped: systemd-analyze not installed)', {
+  skip: !systemdAnalyze,
+}, () => {
+  for (const [cron, zone] of cases) {
+    const { onCalendar } = cronToOnCalendar(cron, zone);
+    const run = spawnSync(systemdAnalyze as string, ['calendar', onCalendar], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `${onCalendar}: ${run.stderr}`);
+  }
+});

@@ -88,7 +88,8 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
  */
 export function asNsctlError(error: unknown, safeUri: string): unknown {
   if (error instanceof NsctlError) return error;
-  if (error instanceof Error && error.name.startsWith('Mongo')) return translateMongoError(error, safeUri);
+  if (error instanceof Error && error.name.startsWith('Mongo'))
+    return translateMongoError(error, safeUri);
   return error;
 }
 

@@ -4,7 +4,20 @@
  */
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAMES = [
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+];
 const DOW_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 export interface CalendarConversion {
@@ -55,7 +68,8 @@ function convertWeekday(field: string): string | undefined {
 
 export function cronToOnCalendar(cron: string, timezone: string): CalendarConversion {
   const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`expected 5 cron fields, got ${fields.length}: "${cron}"`);
+  if (fields.length !== 5)
+    throw new Error(`expected 5 cron fields, got ${fields.length}: "${cron}"`);
   const [minute = '*', hour = '*', dom = '*', month = '*', dow = '*'] = fields;
   const notes: string[] = [];
   if (dom !== '*' && dow !== '*' && dow !== '?') {
