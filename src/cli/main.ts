@@ -26,9 +26,14 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-process.exitCode = await runCli(
+const exitCode = await runCli(
   process.argv.slice(2),
   { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
   controller.signal,
   packageVersion(),
 );
+
+// A driver or stream handle left open must not keep a finished command (a
+// cron job, say) alive: leave once everything written has been flushed.
+process.exitCode = exitCode;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(exitCode)));

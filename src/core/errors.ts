@@ -43,7 +43,7 @@ export const ERROR_CATALOGUE = {
   CONFIG_NOT_FOUND: {
     exit: EXIT.usage,
     summary: 'The configuration file named with --config or NSCTL_CONFIG does not exist.',
-    hint: 'Check the path, or run `nsctl config init` to write a starting nsctl.yaml.',
+    hint: 'Check the path; README.md shows a minimal nsctl.yaml to start from.',
   },
   CONFIG_SYNTAX: {
     exit: EXIT.usage,

@@ -36,8 +36,10 @@ export function clearRegisteredSecrets(): void {
 // '@' and whitespace, and the last '@' before the host wins.
 const URI_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/]*)@/gi;
 // key=value and key: value pairs whose key names a secret.
+// The value must be 6+ characters and not open a JSON object or array, so
+// `"apiSecret": {` in a schema and prose like "apiSecret: a secret is…" stay.
 const SECRET_PAIR =
-  /\b((?:[a-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|authorization))["']?\s*[:=]\s*["']?)((?:Bearer\s+)?[^\s"',;&}]+)/gi;
+  /\b((?:[a-z0-9_-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|authorization))["']?\s*[:=]\s*["']?)((?:Bearer\s+)?(?![{[])[^\s"',;&}]{6,})/gi;
 const AGE_IDENTITY = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
 

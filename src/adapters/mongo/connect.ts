@@ -6,7 +6,10 @@
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 
 import { NsctlError } from '../../core/errors.js';
+import { databaseFromUri } from '../../core/mongo-uri.js';
 import { redact, registerSecret } from '../../core/redact.js';
+
+export { databaseFromUri };
 
 export interface MongoTarget {
   uri: string;
@@ -22,15 +25,20 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** The database named in the path of a MongoDB URI, or undefined. */
-export function databaseFromUri(uri: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(uri);
-  const name = match?.[1] ? decodeURIComponent(match[1]) : '';
-  return name === '' ? undefined : name;
-}
+// MongoDB's rules for database names (the stricter Windows set, as mongod applies everywhere).
+const INVALID_DB_NAME = /[/\\. "$*<>:|?\0]/;
+const MAX_DB_NAME_BYTES = 63;
 
 export function resolveDatabaseName(target: MongoTarget): string {
+  if (!/^mongodb(\+srv)?:\/\//.test(target.uri)) {
+    throw new NsctlError('MONGO_URI_INVALID', `not a MongoDB connection string: ${redact(target.uri)}`);
+  }
   const name = target.database ?? databaseFromUri(target.uri);
+  if (name !== undefined && (INVALID_DB_NAME.test(name) || Buffer.byteLength(name) > MAX_DB_NAME_BYTES)) {
+    throw new NsctlError('USAGE', `"${name}" is not a valid MongoDB database name`, {
+      hint: 'Use up to 63 letters, digits, "_" or "-"; no spaces, dots, slashes or "$".',
+    });
+  }
   if (!name) {
     throw new NsctlError(
       'MONGO_URI_NO_DATABASE',
@@ -63,7 +71,7 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
       cause: error,
     });
   }
-  if (/^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name)) {
+  if (/^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name) || /ENOTFOUND|querySrv|ECONNREFUSED/.test(message)) {
     return new NsctlError(
       'MONGO_UNREACHABLE',
       `cannot reach MongoDB at ${safeUri}: ${redact(message)}`,
@@ -129,6 +137,8 @@ export async function connectMongo(
     // connect() alone can succeed lazily; a ping proves auth and reachability.
     await client.db(dbName).command({ ping: 1 });
   } catch (error) {
+    // An open client keeps the process alive: close it before reporting.
+    await client.close().catch(() => undefined);
     throw translateMongoError(error, safeUri);
   }
   return {

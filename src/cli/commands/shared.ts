@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 
 import type { MongoTarget } from '../../adapters/mongo/connect.js';
 import type { NsctlConfig } from '../../core/config/schema.js';
+import { databaseFromUri } from '../../core/mongo-uri.js';
 import { NsctlError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 
@@ -35,7 +36,8 @@ export function resolveMongoTarget(
       hint: `Pass ${flag} mongodb://host:27017/nightscout, or set mongodb.uri in nsctl.yaml or NSCTL_MONGODB_URI.`,
     });
   }
-  const database = uri ? undefined : config.mongodb.database;
+  // mongodb.database applies only when the URI names none (see the schema).
+  const database = uri || databaseFromUri(chosen) ? undefined : config.mongodb.database;
   return { uri: chosen, ...(database ? { database } : {}) };
 }
 

@@ -48,7 +48,12 @@ export async function readSecretEnv(env: NodeJS.ProcessEnv): Promise<Record<stri
       }
     }
   }
-  for (const value of Object.values(secrets)) registerSecret(value);
+  for (const [name, value] of Object.entries(secrets)) {
+    // A connection string is not itself secret; only its password is (the
+    // redaction of URIs masks it wherever the URI appears).
+    if (name === 'NSCTL_MONGODB_URI') registerUriPassword(value);
+    else registerSecret(value);
+  }
   return secrets;
 }
 
@@ -61,11 +66,16 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'EISDIR';
     if (!missing || explicit !== undefined) {
       throw new NsctlError(
         missing ? 'CONFIG_NOT_FOUND' : 'FILE_UNWRITABLE',
-        missing ? `config file not found: ${file}` : `cannot read config file ${file}`,
+        code === 'EISDIR'
+          ? `the config file ${file} is a directory`
+          : missing
+            ? `config file not found: ${file}`
+            : `cannot read config file ${file}`,
         { where: file, cause: error },
       );
     }
@@ -80,11 +90,12 @@ function registerConfigSecrets(config: NsctlConfig | undefined): void {
   if (!config) return;
   registerSecret(config.nightscout.apiSecret);
   registerSecret(config.backup.encryption?.passphrase);
-  const uri = config.mongodb.uri;
-  if (uri) {
-    const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
-    if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
-  }
+  if (config.mongodb.uri) registerUriPassword(config.mongodb.uri);
+}
+
+function registerUriPassword(uri: string): void {
+  const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
+  if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
 }
 
 /** Throws the first error as an NsctlError; for commands that need a valid config. */
