@@ -102,8 +102,14 @@ export async function runCli(
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; parse errors are already printed by commander.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Help and version exit 0; parse errors are already printed by
+      // commander, and scripts that asked for JSON get it as JSON too.
+      if (error.exitCode === 0) return EXIT.ok;
+      if (argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        writeError('nsctl', new NsctlError('USAGE', message), { json: true, verbose: false }, io);
+      }
+      return EXIT.usage;
     }
     return writeError('nsctl', error, { json: false, verbose: false }, io);
   }

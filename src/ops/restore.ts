@@ -77,11 +77,13 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
     const plan = await planRestore(db, wanted, options.expected);
     const base = { database: db.databaseName, plan, collections: [], indexes: [] };
     const occupied = plan.filter((p) => p.existing > 0);
-    if (occupied.length > 0 && !options.drop) throw refuseOccupied(db.databaseName, occupied);
+    const refused = occupied.length > 0 && !options.drop;
     if (options.dryRun) {
       await events.return(undefined);
-      return { ...base, dryRun: true, ok: true };
+      // The plan is shown either way; `ok` says whether it would go ahead.
+      return { ...base, dryRun: true, ok: !refused };
     }
+    if (refused) throw refuseOccupied(db.databaseName, occupied);
     let rollbackPoint: string | undefined;
     if (occupied.length > 0 && options.createRollbackPoint) {
       rollbackPoint = await options.createRollbackPoint(
@@ -89,9 +91,17 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
         occupied.map((p) => p.name),
       );
     }
-    await prepareCollections(db, wanted, options.drop);
-    const collections = await copyDocuments(db, events, wanted, options);
-    const indexes = await buildIndexes(db, wanted);
+    let collections: RestoredCollection[];
+    let indexes: IndexResult[];
+    try {
+      await prepareCollections(db, wanted, options.drop);
+      collections = await copyDocuments(db, events, wanted, options);
+      indexes = await buildIndexes(db, wanted);
+    } catch (error) {
+      throw rollbackPoint
+        ? partlyRestored(asNsctlError(error, connection.safeUri), rollbackPoint)
+        : error;
+    }
     for (const c of collections) c.found = await db.collection(c.name).countDocuments();
     const ok =
       collections.every(
@@ -111,6 +121,16 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
     await events.return(undefined).catch(() => undefined);
     await connection.close();
   }
+}
+
+/** After a drop, a failure leaves the database half replaced: say how to go back. */
+function partlyRestored(error: unknown, rollbackPoint: string): unknown {
+  if (!(error instanceof NsctlError)) return error;
+  return new NsctlError(error.code, `${error.message}; the database is now partly restored`, {
+    hint: `Return to the data as it was before the restore with: nsctl rollback to ${rollbackPoint}`,
+    details: { ...error.details, rollbackPoint },
+    cause: error,
+  });
 }
 
 function selectPrelude(collections: ArchivePreludeCollection[], only: string[] | undefined) {

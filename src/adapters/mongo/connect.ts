@@ -31,10 +31,16 @@ const MAX_DB_NAME_BYTES = 63;
 
 export function resolveDatabaseName(target: MongoTarget): string {
   if (!/^mongodb(\+srv)?:\/\//.test(target.uri)) {
-    throw new NsctlError('MONGO_URI_INVALID', `not a MongoDB connection string: ${redact(target.uri)}`);
+    throw new NsctlError(
+      'MONGO_URI_INVALID',
+      `not a MongoDB connection string: ${redact(target.uri)}`,
+    );
   }
   const name = target.database ?? databaseFromUri(target.uri);
-  if (name !== undefined && (INVALID_DB_NAME.test(name) || Buffer.byteLength(name) > MAX_DB_NAME_BYTES)) {
+  if (
+    name !== undefined &&
+    (INVALID_DB_NAME.test(name) || Buffer.byteLength(name) > MAX_DB_NAME_BYTES)
+  ) {
     throw new NsctlError('USAGE', `"${name}" is not a valid MongoDB database name`, {
       hint: 'Use up to 63 letters, digits, "_" or "-"; no spaces, dots, slashes or "$".',
     });
@@ -71,7 +77,10 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
       cause: error,
     });
   }
-  if (/^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name) || /ENOTFOUND|querySrv|ECONNREFUSED/.test(message)) {
+  if (
+    /^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name) ||
+    /ENOTFOUND|querySrv|ECONNREFUSED/.test(message)
+  ) {
     return new NsctlError(
       'MONGO_UNREACHABLE',
       `cannot reach MongoDB at ${safeUri}: ${redact(message)}`,

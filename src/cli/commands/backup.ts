@@ -26,7 +26,11 @@ interface RunFlags {
 export function registerBackupCommands(program: Command, state: ProgramState): void {
   const backup = program
     .command('backup')
-    .description('streaming, compressed, encrypted backups: run, list, show, verify, prune');
+    .description('streaming, compressed, encrypted backups: run, list, show, verify, prune')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ nsctl backup run\n  $ nsctl backup verify latest --restore-drill',
+    );
 
   backup
     .command('run')
@@ -120,6 +124,8 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
             : [`no backups in ${settings.target.describe()}`];
         for (const bad of catalogue.invalid)
           lines.push(`invalid manifest ${bad.name}: ${bad.problem}`);
+        for (const f of catalogue.failures)
+          lines.push(`FAILED run ${f.id} at ${f.failedAt}: [${f.code}] ${f.message}`);
         for (const orphan of catalogue.orphans)
           lines.push(`incomplete (no manifest, never restorable): ${orphan}`);
         return { data: catalogue, text: lines.join('\n') };
@@ -213,19 +219,22 @@ export function registerBackupCommands(program: Command, state: ProgramState): v
             ok = drillResult.ok;
             result.problems.push(...drillResult.problems);
           }
-          await recordVerification(settings.target, manifest, {
-            at: new Date().toISOString(),
-            ok,
-            mode: flags.restoreDrill ? 'restore-drill' : 'read',
-          }).catch((error: Error) =>
-            context.log.warn(
-              'verify.record_failed',
-              `could not record the verification: ${error.message}`,
-            ),
-          );
+          // A key that does not fit says nothing about the backup itself.
+          const keyProblem = result.failure?.code === 'DECRYPT_FAILED';
+          if (!keyProblem)
+            await recordVerification(settings.target, manifest, {
+              at: new Date().toISOString(),
+              ok,
+              mode: flags.restoreDrill ? 'restore-drill' : 'read',
+            }).catch((error: Error) =>
+              context.log.warn(
+                'verify.record_failed',
+                `could not record the verification: ${error.message}`,
+              ),
+            );
           const lines = ok
             ? [
-                `backup ${manifest.id} verified: ${manifest.collections.length} collections, ${manifest.collections.reduce((s, c) => s + c.documents, 0)} documents, checksums match${flags.restoreDrill ? '; restore drill passed' : ''}`,
+                `backup ${manifest.id} verified: ${manifest.collections.length} collection${manifest.collections.length === 1 ? '' : 's'}, ${manifest.collections.reduce((s, c) => s + c.documents, 0)} documents, checksums match${flags.restoreDrill ? '; restore drill passed' : ''}`,
               ]
             : [
                 `backup ${manifest.id} FAILED verification:`,

@@ -5,7 +5,10 @@ import { EXIT } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
 
 export function registerConfigCommands(program: Command, state: ProgramState): void {
-  const config = program.command('config').description('check and describe nsctl.yaml');
+  const config = program
+    .command('config')
+    .description('check and describe nsctl.yaml')
+    .addHelpText('after', '\nExample:\n  $ nsctl config validate --config /etc/nsctl/nsctl.yaml');
 
   config
     .command('validate')

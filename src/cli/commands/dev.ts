@@ -24,7 +24,11 @@ export interface SeedFlags {
 export function registerDevCommands(program: Command, state: ProgramState): void {
   const dev = program
     .command('dev')
-    .description('development tools: seed realistic Nightscout data');
+    .description('development tools: seed realistic Nightscout data')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30',
+    );
   dev
     .command('seed')
     .description(

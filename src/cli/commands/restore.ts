@@ -1,7 +1,7 @@
 /** `nsctl restore` and `nsctl rollback list|create|to`. */
 import type { Command } from 'commander';
 
-import { EXIT } from '../../core/errors.js';
+import { EXIT, NsctlError } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
 import { formatBytes } from '../progress-renderer.js';
 import {
@@ -47,6 +47,8 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         const { config, settings, rollback } = await openBackupStore(context, flags, state.version);
         const base = resolveMongoTarget(config, flags.uri);
         const destination = flags.into ? { uri: base.uri, database: flags.into } : base;
+        const { resolveDatabaseName } = await import('../../adapters/mongo/connect.js');
+        resolveDatabaseName(destination);
         const { openBackupArchive, openArchiveFile } = await import(
           '../../ops/backup/archive-source.js'
         );
@@ -69,6 +71,26 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
             await resolveBackupId(settings.target, args[0] ?? ''),
           );
           label = manifest.id;
+          if (flags.drop && !flags.dryRun) {
+            // Read it all before dropping anything: a damaged backup must not
+            // replace good data with half of itself.
+            const { verifyBackup } = await import('../../ops/backup/verify.js');
+            const check = await verifyBackup({
+              target: settings.target,
+              manifest,
+              keys: settings.keys,
+              progress: context.progress,
+            });
+            if (!check.ok) {
+              throw new NsctlError(
+                check.failure?.code ?? 'CHECKSUM_MISMATCH',
+                `backup ${manifest.id} failed verification, nothing was changed: ${check.problems[0]}`,
+                {
+                  hint: 'Restore another backup (`nsctl backup list`), or fix the key if it is the wrong one.',
+                },
+              );
+            }
+          }
           expected = new Map(manifest.collections.map((c) => [c.name, c.documents]));
           archive = await openBackupArchive(settings.target, manifest, settings.keys);
         }
@@ -97,7 +119,11 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
 
   const rollback = program
     .command('rollback')
-    .description('rollback points: list, create, and go back to one');
+    .description('rollback points: list, create, and go back to one')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ nsctl rollback create --label "before upgrade"\n  $ nsctl rollback list',
+    );
 
   rollback
     .command('list')
@@ -122,7 +148,10 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
   rollback
     .command('create')
     .description('make a rollback point of the database now')
-    .requiredOption('--label <text>', 'what the point is for, e.g. "before upgrade to 15.0.3"')
+    .requiredOption(
+      '--label <text>',
+      '(required) what the point is for, e.g. "before upgrade to 15.0.3"',
+    )
     .option('--uri <mongodb-uri>', 'database (default: mongodb.uri from the config)')
     .option('--dir <path>', 'backup directory (default: backup.dir from the config)')
     .addHelpText(
@@ -199,7 +228,10 @@ function renderRestore(
         String(p.existing),
       ]),
     ];
-    return `dry run: would restore ${label} into ${result.database}\n${table(rows)}`;
+    const refusal = result.ok
+      ? ''
+      : '\nwould REFUSE: collections above already hold data; add --drop (a rollback point is made first) or use --into';
+    return `dry run: would restore ${label} into ${result.database}\n${table(rows)}${refusal}`;
   }
   const rows = [
     ['collection', 'in archive', 'inserted', 'failed', 'now there'],

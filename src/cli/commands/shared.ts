@@ -3,8 +3,8 @@ import { InvalidArgumentError } from 'commander';
 
 import type { MongoTarget } from '../../adapters/mongo/connect.js';
 import type { NsctlConfig } from '../../core/config/schema.js';
-import { databaseFromUri } from '../../core/mongo-uri.js';
 import { NsctlError } from '../../core/errors.js';
+import { databaseFromUri } from '../../core/mongo-uri.js';
 import type { CommandContext } from '../context.js';
 
 export function parseList(value: string, previous: string[] = []): string[] {

@@ -62,9 +62,15 @@ export async function readCatalogue(target: BackupTarget): Promise<Catalogue> {
     }
   }
   failures.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const withManifest = new Set(
+    objects
+      .filter((o) => o.name.endsWith(MANIFEST_SUFFIX))
+      .map((o) => o.name.slice(0, -MANIFEST_SUFFIX.length)),
+  );
   const orphans = objects
     .map((o) => o.name)
-    .filter((name) => name.includes('.archive') && !claimed.has(name));
+    .filter((name) => name.includes('.archive') && !claimed.has(name))
+    .filter((name) => !withManifest.has(name.slice(0, name.indexOf('.archive'))));
   backups.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return { backups, invalid, orphans, failures };
 }
@@ -84,14 +90,36 @@ export async function readManifest(target: BackupTarget, id: string): Promise<Ma
   return manifest;
 }
 
-/** Resolves `latest` and unique id prefixes, as restic resolves snapshot ids. */
+/**
+ * Resolves `latest` (the newest regular backup: never a rollback point,
+ * which may hold another database or only some collections) and unique id
+ * prefixes. A damaged manifest is never skipped over silently.
+ */
 export async function resolveBackupId(target: BackupTarget, idOrPrefix: string): Promise<string> {
-  const { backups } = await readCatalogue(target);
+  const { backups, invalid } = await readCatalogue(target);
+  const damaged = (name: string) =>
+    new NsctlError(
+      'MANIFEST_INVALID',
+      `the manifest ${name} is damaged: ${invalid.find((i) => i.name === name)?.problem}`,
+      {
+        where: name,
+        hint: 'Do not trust that backup; name another one by id (`nsctl backup list`).',
+      },
+    );
   if (idOrPrefix === 'latest') {
-    const latest = backups.at(-1);
+    const latest = backups.filter((b) => b.kind === 'backup').at(-1);
+    const newestInvalid = invalid
+      .map((i) => i.name)
+      .sort()
+      .at(-1);
+    if (newestInvalid && (!latest || newestInvalid > manifestNameFor(latest.id)))
+      throw damaged(newestInvalid);
     if (!latest) throw new NsctlError('BACKUP_NOT_FOUND', `no backups in ${target.describe()}`);
     return latest.id;
   }
+  const invalidMatch = invalid.find((i) => i.name.startsWith(idOrPrefix));
+  if (invalidMatch && !backups.some((b) => b.id.startsWith(idOrPrefix)))
+    throw damaged(invalidMatch.name);
   const matches = backups.filter((b) => b.id === idOrPrefix || b.id.startsWith(idOrPrefix));
   const exact = matches.find((b) => b.id === idOrPrefix);
   if (exact) return exact.id;

@@ -5,7 +5,11 @@
  * last. An interrupted or failed run leaves nothing that looks like a good
  * backup, only a small failure record.
  */
-import { type CollectionSelection, listCollectionSpecs } from '../../adapters/mongo/collections.js';
+import {
+  type CollectionSelection,
+  type CollectionSpec,
+  listCollectionSpecs,
+} from '../../adapters/mongo/collections.js';
 import {
   asNsctlError,
   connectMongo,
@@ -51,13 +55,40 @@ export interface BackupRunResult {
   durationMs: number;
 }
 
+const MAX_LABEL = 200;
+
+/** A name in --collections that matches nothing is a typo, not an empty backup. */
+function checkSelection(specs: CollectionSpec[], selection: CollectionSelection | undefined): void {
+  const found = new Set(specs.map((s) => s.name));
+  const missing = (selection?.include ?? []).filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    throw new NsctlError(
+      'USAGE',
+      `no collection ${missing.map((n) => `"${n}"`).join(', ')} in this database`,
+      {
+        hint: 'Check the spelling; `nsctl backup run --dry-run` lists the collections.',
+      },
+    );
+  }
+}
+
 export async function runBackup(options: BackupRunOptions): Promise<BackupRunResult> {
+  if (
+    options.label !== undefined &&
+    (options.label.length === 0 || options.label.length > MAX_LABEL)
+  ) {
+    throw new NsctlError(
+      'USAGE',
+      `a label must be 1 to ${MAX_LABEL} characters, got ${options.label.length}`,
+    );
+  }
   const now = options.now ?? (() => new Date());
   const started = now();
   const connection = await connectMongo(options.source);
   try {
     const server = await readServerInfo(connection);
     const specs = await listCollectionSpecs(connection.db, options.selection ?? {});
+    checkSelection(specs, options.selection);
     if (specs.length === 0) {
       throw new NsctlError(
         'USAGE',
@@ -98,8 +129,14 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
       collections: written.collections,
       status: 'complete',
     };
-    // Serialise first: a manifest that would not parse back must not replace nothing with garbage.
-    const manifestText = serializeManifest(manifest);
+    let manifestText: string;
+    try {
+      // Before the commit: a manifest that would not parse back means no backup.
+      manifestText = serializeManifest(manifest);
+    } catch (error) {
+      await handle.abort();
+      throw error;
+    }
     await handle.commit();
     try {
       await options.target.writeSmall(manifestNameFor(id), manifestText);
