@@ -66,6 +66,10 @@ const manifestObjectSchema = z.strictObject({
   encryption: encryptionSchema,
   archive: z.strictObject({ name: z.string().min(1), bytes: count, sha256: hexDigest.length(64) }),
   collections: z.array(collectionSchema),
+  /** Set when only some collections were backed up (--collections/--exclude). */
+  selection: z
+    .strictObject({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+    .optional(),
   status: z.literal('complete'),
   verifications: z.array(verificationSchema).optional(),
 });

@@ -36,7 +36,9 @@ const ORPHAN_AGE_MS = 15 * 60 * 1000;
 export async function pruneBackups(options: PruneOptions): Promise<PruneResult> {
   const now = options.now ?? new Date();
   const catalogue = await readCatalogue(options.target);
-  const backups = catalogue.backups.filter((b) => b.kind === 'backup');
+  // Partial backups (--collections/--exclude) must not stand in for a day's
+  // full backup, so retention leaves them out, like rollback points.
+  const backups = catalogue.backups.filter((b) => b.kind === 'backup' && b.selection === undefined);
   const candidates: RetentionCandidate[] = [
     ...backups.map((b) => {
       const last = b.verifications?.at(-1);

@@ -57,6 +57,10 @@ export interface BackupRunResult {
 
 const MAX_LABEL = 200;
 
+function isPartial(selection: CollectionSelection | undefined): boolean {
+  return (selection?.include?.length ?? 0) > 0 || (selection?.exclude?.length ?? 0) > 0;
+}
+
 /** A name in --collections that matches nothing is a typo, not an empty backup. */
 function checkSelection(specs: CollectionSpec[], selection: CollectionSelection | undefined): void {
   const found = new Set(specs.map((s) => s.name));
@@ -127,6 +131,14 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
       encryption: describeEncryption(options.encryption),
       archive: { name: archiveName, bytes: written.bytes, sha256: written.sha256 },
       collections: written.collections,
+      ...(isPartial(options.selection)
+        ? {
+            selection: {
+              ...(options.selection?.include ? { include: [...options.selection.include] } : {}),
+              ...(options.selection?.exclude ? { exclude: [...options.selection.exclude] } : {}),
+            },
+          }
+        : {}),
       status: 'complete',
     };
     let manifestText: string;
