@@ -100,19 +100,22 @@ test('documents the server rejects are reported by _id and fail the restore', as
   assert.match(treatments?.failures[0]?.message ?? '', /duplicate|E11000/i);
 });
 
-test('prune keeps by rule, holds everything after a failed newest backup, never touches rollback points', async () => {
+test('prune keeps by rule, holds everything after a failed newest backup, never touches rollback points or partial backups', async () => {
   const pruneDir = await mkdtemp(join(tmpdir(), 'nsctl-prune-'));
   const store = createLocalDirTarget(pruneDir);
   const day = (d: number) => () => new Date(Date.UTC(2026, 10, d, 3, 15));
   for (const d of [1, 2, 3, 4, 5]) {
-    await runBackup({
-      ...context,
-      target: store,
-      source: { uri: t.dbUri },
-      selection: { include: ['profile'] },
-      now: day(d),
-    });
+    await runBackup({ ...context, target: store, source: { uri: t.dbUri }, now: day(d) });
   }
+  // A partial backup on the last day must not stand in for that day's full one.
+  await runBackup({
+    ...context,
+    target: store,
+    source: { uri: t.dbUri },
+    selection: { include: ['profile'] },
+    now: () => new Date(Date.UTC(2026, 10, 5, 4)),
+  });
+
   await createRollbackPoint({ ...context, target: store }, { uri: t.dbUri }, 'kept by hand');
   const policy = { keepLast: 2 };
   const options = {
@@ -124,12 +127,22 @@ test('prune keeps by rule, holds everything after a failed newest backup, never 
 
   const dry = await pruneBackups({ ...options, dryRun: true });
   assert.equal(dry.plan.remove.length, 3);
-  assert.equal((await readCatalogue(store)).backups.length, 6, 'dry run deleted nothing');
+  assert.equal((await readCatalogue(store)).backups.length, 7, 'dry run deleted nothing');
 
   const real = await pruneBackups({ ...options, dryRun: false });
   assert.equal(real.removed.length, 6, 'manifest and archive of 3 backups');
   const left = (await readCatalogue(store)).backups;
-  assert.deepEqual(left.map((b) => b.kind).sort(), ['backup', 'backup', 'rollback-point']);
+  assert.deepEqual(left.map((b) => b.kind).sort(), [
+    'backup',
+    'backup',
+    'backup',
+    'rollback-point',
+  ]);
+  assert.equal(left.filter((b) => b.selection).length, 1, 'the partial backup stays');
+  assert.ok(
+    left.some((b) => b.createdAt.startsWith('2026-11-05T03')),
+    'the full backup of the last day stays',
+  );
 
   const proxy = await startTcpProxy(t.uri);
   try {
@@ -151,5 +164,5 @@ test('prune keeps by rule, holds everything after a failed newest backup, never 
   });
   assert.equal(held.plan.held.length, 1, 'the newest run failed: nothing is removed');
   assert.deepEqual(held.removed, []);
-  assert.equal((await readCatalogue(store)).backups.length, 3);
+  assert.equal((await readCatalogue(store)).backups.length, 4);
 });
