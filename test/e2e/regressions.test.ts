@@ -96,3 +96,13 @@ test('--json usage errors are JSON on stdout', async () => {
   assert.equal(run.code, 2);
   assert.equal(JSON.parse(run.stdout).error.code, 'USAGE');
 });
+
+test('a relative backup.dir is relative to the config file, not to where nsctl runs', async () => {
+  const configDir = await mkdtemp(join(tmpdir(), 'nsctl-reldir-'));
+  await writeFile(join(configDir, 'nsctl.yaml'), 'backup:\n  dir: ./bk\n');
+  const run = await runNsctl(['backup', 'list', '--config', join(configDir, 'nsctl.yaml')], {
+    cwd: tmpdir(),
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`${join(configDir, 'bk')}`));
+});

@@ -1,4 +1,6 @@
 /** Small pieces several commands share: option parsing and source resolution. */
+import { dirname } from 'node:path';
+
 import { InvalidArgumentError } from 'commander';
 
 import type { MongoTarget } from '../../adapters/mongo/connect.js';
@@ -61,8 +63,10 @@ export interface StoreFlags {
 export async function openBackupStore(context: CommandContext, flags: StoreFlags, version: string) {
   const config = await context.config();
   const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
+  const file = (await context.loadedConfig()).file;
   const settings = await resolveBackupSettings(config, {
     cwd: context.io.cwd,
+    ...(file ? { configDir: dirname(file) } : {}),
     ...(flags.dir ? { dir: flags.dir } : {}),
     ...(flags.identity ? { identityFile: flags.identity } : {}),
   });

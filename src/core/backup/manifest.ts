@@ -68,7 +68,10 @@ const manifestObjectSchema = z.strictObject({
   collections: z.array(collectionSchema),
   /** Set when only some collections were backed up (--collections/--exclude). */
   selection: z
-    .strictObject({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+    .strictObject({
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+    })
     .optional(),
   status: z.literal('complete'),
   verifications: z.array(verificationSchema).optional(),

@@ -22,14 +22,22 @@ export interface BackupSettings {
 export interface SettingsOverrides {
   dir?: string;
   identityFile?: string;
+  /** Where flags' relative paths start. */
   cwd: string;
+  /** Where the config's relative paths start: the config file's directory. */
+  configDir?: string;
 }
 
 export async function resolveBackupSettings(
   config: NsctlConfig,
   overrides: SettingsOverrides,
 ): Promise<BackupSettings> {
-  const dir = resolve(overrides.cwd, overrides.dir ?? config.backup.dir);
+  // A path from a flag is relative to where the command runs; one from the
+  // config is relative to the config file, so cron and systemd find the same place.
+  const configBase = overrides.configDir ?? overrides.cwd;
+  const dir = overrides.dir
+    ? resolve(overrides.cwd, overrides.dir)
+    : resolve(configBase, config.backup.dir);
   const settings = config.backup.encryption;
   const warnings: string[] = [];
   let encryption: BackupEncryption = { type: 'none' };
@@ -47,7 +55,8 @@ export async function resolveBackupSettings(
   const identityFile = overrides.identityFile ?? settings?.identityFile;
   if (identityFile) {
     const { readIdentityFile } = await import('../../adapters/crypto/age-keys.js');
-    keys.identities = await readIdentityFile(resolve(overrides.cwd, identityFile));
+    const base = overrides.identityFile ? overrides.cwd : configBase;
+    keys.identities = await readIdentityFile(resolve(base, identityFile));
   }
   return {
     target: createLocalDirTarget(dir),
