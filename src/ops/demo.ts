@@ -17,6 +17,7 @@ import { NsctlError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { acquireTestServer } from '../devserver/test-server.js';
 import { openStoredArchive } from './backup/archive-source.js';
+import { recordVerification } from './backup/catalogue.js';
 import { runBackup } from './backup/run.js';
 import { compareWithManifest, verifyBackup } from './backup/verify.js';
 import { restoreArchive } from './restore.js';
@@ -146,6 +147,11 @@ async function walkThrough(
     manifest,
     keys: { identities: [keys.identity] },
     progress: options.progress,
+  });
+  await recordVerification(target, manifest, {
+    at: new Date().toISOString(),
+    ok: verified.ok,
+    mode: 'read',
   });
   options.step(
     verified.ok
