@@ -43,13 +43,23 @@ export function resolveMongoTarget(
   return { uri: chosen, ...(database ? { database } : {}) };
 }
 
+const NUMERIC_CELL = /^-?[\d.,]+( [KMGT]?B)?$|^\?$/;
+
+/** A plain-text table: numbers right-aligned, text left-aligned. */
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const body = rows.slice(1);
+  const numeric = widths.map(
+    (_, i) => body.length > 0 && body.every((r) => NUMERIC_CELL.test(r[i] ?? '')),
+  );
   return rows
     .map((row) =>
       row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-        .join('  '),
+        .map((cell, i) =>
+          numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
+        )
+        .join('  ')
+        .trimEnd(),
     )
     .join('\n');
 }
