@@ -17,7 +17,9 @@ let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
   if (interrupts > 1) process.exit(EXIT.interrupted);
-  process.stderr.write(`\n${signal} received: stopping cleanly (press Ctrl-C again to force)\n`);
+  process.stderr.write(
+    `\n${signal} received: stopping cleanly (send it again, e.g. Ctrl-C, to stop at once)\n`,
+  );
   controller.abort(new NsctlError('INTERRUPTED', `interrupted by ${signal}`));
   // Whatever was being written is still under a temporary name, so leaving
   // after a grace period is safe even if an operation does not stop itself.

@@ -25,7 +25,11 @@ export function registerDoctor(program: Command, state: ProgramState): void {
           `${SYMBOL[c.status]} ${c.name.padEnd(11)} ${c.detail}`,
           ...(c.fix && c.status !== 'ok' ? [`     ${''.padEnd(11)} fix: ${c.fix}`] : []),
         ]);
-        lines.push(failed ? '\nSome checks failed.' : '\nAll required checks passed.');
+        const skipped = checks.filter((c) => c.status === 'skip').map((c) => c.name);
+        const skippedNote = skipped.length > 0 ? ` (not checked: ${skipped.join(', ')})` : '';
+        lines.push(
+          failed ? '\nSome checks failed.' : `\nAll checks that ran passed${skippedNote}.`,
+        );
         return {
           data: { ok: !failed, checks },
           text: lines.join('\n'),
