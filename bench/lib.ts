@@ -13,12 +13,17 @@ export interface Measured {
   stdout: string;
 }
 
-/** Runs a command under GNU time; rejects on a non-zero exit. */
+/**
+ * Runs a command under GNU time; rejects on a non-zero exit. With
+ * `timeoutMs`, a command still running then is stopped and reported as
+ * `timedOut` (its time is the limit) instead of failing the benchmark.
+ */
 export function measure(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<Measured> {
+  timeoutMs?: number,
+): Promise<Measured & { timedOut?: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', 'BENCH %e %M', command, ...args], {
       env: { ...process.env, ...env },
@@ -26,6 +31,15 @@ export function measure(
     });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    // GNU time reports when its child exits, so the child is stopped, not time.
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            spawn('pkill', ['-TERM', '-P', String(child.pid)]);
+          }, timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
     });
@@ -33,12 +47,22 @@ export function measure(
       stderr += c.toString();
     });
     child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
       const line = stderr.split('\n').find((l) => l.startsWith('BENCH '));
-      if (code !== 0 || !line)
+      const [, seconds, kb] = (line ?? '').split(' ');
+      if (timedOut && line) {
+        return resolve({
+          seconds: (timeoutMs ?? 0) / 1000,
+          peakRssMb: Number(kb) / 1024,
+          stdout,
+          timedOut,
+        });
+      }
+      if (code !== 0 || !line) {
         return reject(
           new Error(`${command} ${args.join(' ')} failed (${code}):\n${stderr.slice(-3000)}`),
         );
-      const [, seconds, kb] = line.split(' ');
+      }
       resolve({ seconds: Number(seconds), peakRssMb: Number(kb) / 1024, stdout });
     });
   });
