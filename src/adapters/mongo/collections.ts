@@ -98,7 +98,24 @@ export async function* readRawDocuments(
   }
 }
 
-/** The server's document count estimate, for progress totals. */
+/**
+ * A collection's document count from the storage engine's statistics, for
+ * progress totals and plans. FerretDB answers `count` (and so
+ * estimatedDocumentCount) by reading every document, which made a backup
+ * read each collection twice; `$collStats` is instant on both servers. The
+ * estimate is the fallback where `$collStats` is refused.
+ */
 export async function estimateCount(db: Db, collection: string): Promise<number> {
+  try {
+    const stats = await db
+      .collection(collection)
+      .aggregate([{ $collStats: { count: {} } }])
+      .toArray();
+    // A sharded collection gives one result per shard.
+    const total = stats.reduce((sum, s) => sum + Number(s.count ?? Number.NaN), 0);
+    if (stats.length > 0 && Number.isFinite(total)) return total;
+  } catch {
+    // Falls through to the estimate.
+  }
   return db.collection(collection).estimatedDocumentCount();
 }

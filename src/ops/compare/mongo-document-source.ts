@@ -28,31 +28,11 @@ async function withMongoErrors<T>(connection: Connection, run: () => Promise<T>)
   }
 }
 
-/**
- * The document count from the storage engine's statistics. FerretDB answers
- * `count` (and so estimatedDocumentCount) by reading every document, which
- * costs 60 % of a full scan for Nightscout's devicestatus; `$collStats` is
- * instant on both servers. The estimate is a fallback for servers or
- * permissions that refuse `$collStats`.
- */
-async function countDocuments(connection: Connection, name: string): Promise<number> {
-  try {
-    const pipeline = [{ $collStats: { count: {} } }];
-    const stats = await connection.db.collection(name).aggregate(pipeline).toArray();
-    // A sharded collection gives one result per shard.
-    const total = stats.reduce((sum, s) => sum + Number(s.count ?? Number.NaN), 0);
-    if (stats.length > 0 && Number.isFinite(total)) return total;
-  } catch {
-    // Falls through to the estimate.
-  }
-  return estimateCount(connection.db, name);
-}
-
 async function listWithCounts(connection: Connection): Promise<SourceCollection[]> {
   const specs = await listCollectionSpecs(connection.db);
   const collections: SourceCollection[] = [];
   for (const spec of specs) {
-    const count = spec.type === 'view' ? undefined : await countDocuments(connection, spec.name);
+    const count = spec.type === 'view' ? undefined : await estimateCount(connection.db, spec.name);
     collections.push({
       name: spec.name,
       type: spec.type,
