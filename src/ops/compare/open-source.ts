@@ -3,42 +3,21 @@
  * (an nsctl backup; `latest` and id prefixes work) or the path of a
  * mongodump archive file (plain, gzip or age).
  */
-import type { NsctlConfig } from '../../core/config/schema.js';
 import { NsctlError } from '../../core/errors.js';
+import {
+  BACKUP_PREFIX,
+  findSourceBackup,
+  isMongoUri,
+  resolveSourceSettings as resolveSettings,
+  type SourceContext,
+} from '../backup/source-spec.js';
 import { createArchiveDocumentSource } from './archive-document-source.js';
 import type { DocumentSource } from './document-source.js';
 import { openMongoDocumentSource } from './mongo-document-source.js';
 
-export interface SourceContext {
-  config: NsctlConfig;
-  cwd: string;
-  /** Backup directory instead of the config's `backup.dir`. */
-  backupDir?: string;
-  /** age identity file for backups encrypted to recipients. */
-  identityFile?: string;
-}
-
-const BACKUP_PREFIX = 'backup:';
-
-export function isMongoUri(spec: string): boolean {
-  return /^mongodb(\+srv)?:\/\//.test(spec);
-}
-
-async function resolveSettings(context: SourceContext) {
-  const { resolveBackupSettings } = await import('../backup/settings.js');
-  return resolveBackupSettings(context.config, {
-    cwd: context.cwd,
-    ...(context.backupDir ? { dir: context.backupDir } : {}),
-    ...(context.identityFile ? { identityFile: context.identityFile } : {}),
-  });
-}
-
 async function openBackup(idOrPrefix: string, context: SourceContext): Promise<DocumentSource> {
-  const { readManifest, resolveBackupId } = await import('../backup/catalogue.js');
   const { openBackupArchive } = await import('../backup/archive-source.js');
-  const settings = await resolveSettings(context);
-  const id = await resolveBackupId(settings.target, idOrPrefix);
-  const manifest = await readManifest(settings.target, id);
+  const { manifest, settings } = await findSourceBackup(idOrPrefix, context);
   const archive = await openBackupArchive(settings.target, manifest, settings.keys);
   return createArchiveDocumentSource(archive, {
     description: `backup ${manifest.id}`,
@@ -69,3 +48,5 @@ export async function openDocumentSource(
   }
   return openFile(spec, context);
 }
+
+export { isMongoUri, type SourceContext };

@@ -7,55 +7,27 @@ import { resolve } from 'node:path';
 
 import { isDirectory, openDumpDir } from '../../adapters/dump-dir/dump-dir.js';
 import { asNsctlError, readServerInfo } from '../../adapters/mongo/connect.js';
-import type { NsctlConfig } from '../../core/config/schema.js';
 import { NsctlError } from '../../core/errors.js';
+import {
+  BACKUP_PREFIX,
+  findSourceBackup,
+  isMongoUri,
+  resolveSourceSettings as resolveSettings,
+  type SourceContext,
+} from '../backup/source-spec.js';
 import { createArchiveSource } from './archive-source.js';
 import { createDumpDirSource } from './dump-dir-source.js';
 import { openLiveConnection } from './live-connection.js';
 import { createMongoSource, type MongoSourceOptions } from './mongo-source.js';
 import type { MigrationSource } from './source.js';
 
-export interface SourceContext {
-  config: NsctlConfig;
-  cwd: string;
-  /** Backup directory instead of the config's `backup.dir`. */
-  backupDir?: string;
-  /** age identity file for archives and backups encrypted to recipients. */
-  identityFile?: string;
-}
-
-const BACKUP_PREFIX = 'backup:';
-
-export function isMongoUri(spec: string): boolean {
-  return /^mongodb(\+srv)?:\/\//.test(spec);
-}
-
-async function resolveSettings(context: SourceContext) {
-  const { resolveBackupSettings } = await import('../backup/settings.js');
-  return resolveBackupSettings(context.config, {
-    cwd: context.cwd,
-    ...(context.backupDir ? { dir: context.backupDir } : {}),
-    ...(context.identityFile ? { identityFile: context.identityFile } : {}),
-  });
-}
-
 async function openBackup(idOrPrefix: string, context: SourceContext): Promise<MigrationSource> {
-  const { readManifest, resolveBackupId } = await import('../backup/catalogue.js');
-  const { openStoredArchive } = await import('../backup/archive-source.js');
-  const settings = await resolveSettings(context);
-  const manifest = await readManifest(
-    settings.target,
-    await resolveBackupId(settings.target, idOrPrefix),
-  );
-  const packing = {
-    compression: manifest.compression,
-    encrypted: manifest.encryption.type !== 'none',
-    bytes: manifest.archive.bytes,
-  };
+  const { openBackupArchive } = await import('../backup/archive-source.js');
+  const { manifest, settings } = await findSourceBackup(idOrPrefix, context);
   return createArchiveSource({
     kind: 'backup',
     description: `backup ${manifest.id}`,
-    open: () => openStoredArchive(settings.target, manifest.archive.name, packing, settings.keys),
+    open: () => openBackupArchive(settings.target, manifest, settings.keys),
     expected: new Map(
       manifest.collections.map((c) => [c.name, { documents: c.documents, bytes: c.bytes }]),
     ),
@@ -110,3 +82,5 @@ export async function openMigrationSource(
   }
   return openPath(spec, context);
 }
+
+export { isMongoUri, type SourceContext };
