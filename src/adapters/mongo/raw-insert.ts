@@ -4,20 +4,12 @@
  * wrapper (Int32, Int64, Double, Decimal128, Binary subtype, RegExp flags)
  * and in its field order, so the driver writes back the same bytes.
  */
-import { type Document, deserialize } from 'bson';
+import type { Document } from 'bson';
 import { type Db, MongoBulkWriteError } from 'mongodb';
 
-export const RAW_DECODE_OPTIONS = {
-  promoteLongs: false,
-  promoteValues: false,
-  promoteBuffers: false,
-  bsonRegExp: true,
-  validation: { utf8: false },
-} as const;
+import { decodeRaw } from '../../core/bson-raw.js';
 
-export function decodeRaw(buffer: Uint8Array): Document {
-  return deserialize(buffer, RAW_DECODE_OPTIONS);
-}
+export { decodeRaw };
 
 export interface InsertFailure {
   /** The failed document's `_id`, as Extended JSON text. */

@@ -7,7 +7,14 @@ import type { MigrateEvent, MigrateResult } from '../../ops/migrate/index.js';
 import type { CommandContext } from '../context.js';
 import { action, type ProgramState, usageError } from '../program.js';
 import { formatBytes, formatDuration } from '../progress-renderer.js';
-import { parseList, parsePositiveInt, table } from './shared.js';
+import {
+  openBackupStore,
+  parseList,
+  parsePositiveInt,
+  selectionFrom,
+  sourceContextFrom,
+  table,
+} from './shared.js';
 
 interface MigrateFlags {
   from: string;
@@ -132,16 +139,8 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
         const result = await runMigration({
           from: flags.from,
           to: flags.to,
-          sourceContext: {
-            config,
-            cwd: context.io.cwd,
-            ...(flags.dir ? { backupDir: flags.dir } : {}),
-            ...(flags.identity ? { identityFile: flags.identity } : {}),
-          },
-          selection: {
-            ...(flags.collections ? { include: flags.collections } : {}),
-            ...(flags.exclude ? { exclude: flags.exclude } : {}),
-          },
+          sourceContext: sourceContextFrom(config, context, flags),
+          selection: selectionFrom(flags),
           ...(flags.parallel ? { parallel: flags.parallel } : {}),
           ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),
           ...(flags.rateLimit ? { rateLimit: flags.rateLimit } : {}),
@@ -195,24 +194,8 @@ async function confirmFinal(context: CommandContext): Promise<void> {
 
 async function rollbackMaker(context: CommandContext, flags: MigrateFlags, version: string) {
   if (!flags.drop || flags.dryRun) return undefined;
-  const config = await context.config();
-  const { resolveBackupSettings } = await import('../../ops/backup/settings.js');
   const { rollbackPointMaker } = await import('../../ops/rollback.js');
-  const settings = await resolveBackupSettings(config, {
-    cwd: context.io.cwd,
-    ...(flags.dir ? { dir: flags.dir } : {}),
-    ...(flags.identity ? { identityFile: flags.identity } : {}),
-  });
-  const rollback = {
-    target: settings.target,
-    instance: config.instance,
-    compression: settings.compression,
-    encryption: settings.encryption,
-    keys: settings.keys,
-    progress: context.progress,
-    toolVersion: version,
-    signal: context.signal,
-  };
+  const { rollback } = await openBackupStore(context, flags, version);
   return rollbackPointMaker(rollback, flags.to, 'before-migrate');
 }
 

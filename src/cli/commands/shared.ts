@@ -92,3 +92,21 @@ export async function openBackupStore(context: CommandContext, flags: StoreFlags
   };
   return { config, settings, rollback };
 }
+
+/** Where --source/--from may find backups: the config and the --dir/--identity flags. */
+export function sourceContextFrom(config: NsctlConfig, context: CommandContext, flags: StoreFlags) {
+  return {
+    config,
+    cwd: context.io.cwd,
+    ...(flags.dir ? { backupDir: flags.dir } : {}),
+    ...(flags.identity ? { identityFile: flags.identity } : {}),
+  };
+}
+
+/** --collections/--exclude as a collection selection. */
+export function selectionFrom(flags: { collections?: string[]; exclude?: string[] }) {
+  return {
+    ...(flags.collections ? { include: flags.collections } : {}),
+    ...(flags.exclude ? { exclude: flags.exclude } : {}),
+  };
+}

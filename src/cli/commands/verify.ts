@@ -6,7 +6,7 @@ import { EXIT } from '../../core/errors.js';
 import type { CollectionComparison, ListedId } from '../../ops/compare/compare-collection.js';
 import type { VerifyResult } from '../../ops/compare/verify-databases.js';
 import { action, type ProgramState, usageError } from '../program.js';
-import { parseList, table } from './shared.js';
+import { parseList, selectionFrom, sourceContextFrom, table } from './shared.js';
 
 interface VerifyFlags {
   source: string;
@@ -88,16 +88,8 @@ export function registerVerifyCommand(program: Command, state: ProgramState): vo
         const result = await runVerify({
           source: flags.source,
           target: flags.target,
-          sourceContext: {
-            config,
-            cwd: context.io.cwd,
-            ...(flags.dir ? { backupDir: flags.dir } : {}),
-            ...(flags.identity ? { identityFile: flags.identity } : {}),
-          },
-          selection: {
-            ...(flags.collections ? { include: flags.collections } : {}),
-            ...(flags.exclude ? { exclude: flags.exclude } : {}),
-          },
+          sourceContext: sourceContextFrom(config, context, flags),
+          selection: selectionFrom(flags),
           ignoreFieldOrder: flags.ignoreFieldOrder ?? false,
           ...(flags.maxListed === undefined ? {} : { maxListed: flags.maxListed }),
           ...(flags.report ? { reportFile: flags.report } : {}),

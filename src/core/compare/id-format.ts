@@ -5,16 +5,9 @@
  */
 import { type Binary, deserialize, EJSON, type ObjectId } from 'bson';
 
+import { RAW_DECODE_OPTIONS } from '../bson-raw.js';
 import { BSON_TYPE } from './bson-elements.js';
 import { isMissingId } from './document-fingerprint.js';
-
-const DECODE_OPTIONS = {
-  promoteLongs: false,
-  promoteValues: false,
-  promoteBuffers: false,
-  bsonRegExp: true,
-  validation: { utf8: false },
-} as const;
 
 const UUID_SUBTYPE = 4;
 
@@ -27,7 +20,7 @@ export function decodeId(id: Uint8Array): unknown {
   doc[4] = id[0] as number;
   name.copy(doc, 5);
   doc.set(id.subarray(1), 5 + name.length);
-  return deserialize(doc, DECODE_OPTIONS)._id;
+  return deserialize(doc, RAW_DECODE_OPTIONS)._id;
 }
 
 /** Canonical Extended JSON of the `_id`, e.g. `{"$oid":"…"}`; `null` for a document without one. */
