@@ -28,6 +28,8 @@ export interface AcquireOptions {
   dataDir?: string;
   /** Keep the data directory after stop (the demo does). */
   keepData?: boolean;
+  /** TCP port on 127.0.0.1; a free one when omitted. */
+  port?: number;
   onStatus?: (message: string) => void;
 }
 
@@ -37,7 +39,15 @@ export async function acquireTestServer(options: AcquireOptions = {}): Promise<T
   if (external) {
     return { uri: external, kind: 'external', stop: async () => {} };
   }
-  const mongod = findOnPath('mongod', env);
+  return startLocalServer(options);
+}
+
+/**
+ * Starts a server on this machine, ignoring NSCTL_TEST_MONGODB_URI: a
+ * `mongod` found on PATH, otherwise FerretDB (built once and cached).
+ */
+export async function startLocalServer(options: AcquireOptions = {}): Promise<TestServer> {
+  const mongod = findOnPath('mongod', options.env ?? process.env);
   if (mongod) return startMongod(mongod, options);
   return startFerretdb(options);
 }
@@ -95,7 +105,8 @@ async function startFerretdb(options: AcquireOptions): Promise<TestServer> {
   const dataDir = await prepareDataDir(options);
   // stdin stays open as a lifeline: when this process dies, the server's
   // stdin closes and it exits, so no server outlives its owner.
-  const child = spawn(binary, ['-dir', dataDir, '-watch-stdin'], {
+  const listen = `127.0.0.1:${options.port ?? 0}`;
+  const child = spawn(binary, ['-dir', dataDir, '-listen', listen, '-watch-stdin'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const uri = await readFirstLine(child, 'FerretDB');
@@ -109,7 +120,7 @@ async function startFerretdb(options: AcquireOptions): Promise<TestServer> {
 
 async function startMongod(mongod: string, options: AcquireOptions): Promise<TestServer> {
   const dataDir = await prepareDataDir(options);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     mongod,
     ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1'],

@@ -24,11 +24,29 @@ export interface SeedFlags {
 export function registerDevCommands(program: Command, state: ProgramState): void {
   const dev = program
     .command('dev')
-    .description('development tools: seed realistic Nightscout data')
+    .description('development tools: a throwaway local server, realistic Nightscout data')
     .addHelpText(
       'after',
-      '\nExample:\n  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30',
+      '\nExamples:\n  $ nsctl dev server --port 27017\n' +
+        '  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30',
     );
+  dev
+    .command('server')
+    .description(
+      'run a throwaway MongoDB-compatible server on 127.0.0.1 until Ctrl-C (mongod from PATH, else FerretDB with SQLite, built once with Go)',
+    )
+    .option('--port <n>', 'TCP port (default: a free one, printed at start)')
+    .option(
+      '--dir <path>',
+      'keep the data in this folder (default: a temporary folder, removed at exit)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ nsctl dev server --port 27017\n' +
+        '  $ nsctl dev server --port 27018 --dir ./target-db    # a second one, data kept\n\n' +
+        'For trying nsctl (migrate between two local servers, restore drills); not for real data.',
+    )
+    .action(action(state, 'dev server', runDevServer));
   dev
     .command('seed')
     .description(
@@ -52,6 +70,64 @@ export function registerDevCommands(program: Command, state: ProgramState): void
         '  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/bench --days 365 --seed 7 --end 2025-01-01T00:00:00Z --drop',
     )
     .action(action(state, 'dev seed', runSeed));
+}
+
+export interface DevServerFlags {
+  port?: string;
+  dir?: string;
+}
+
+export interface DevServerResult {
+  uri: string;
+  kind: string;
+  dataDir: string | null;
+}
+
+/** The `dev server` handler: prints the URI at once, serves until interrupted. */
+export async function runDevServer(
+  flags: DevServerFlags,
+  context: CommandContext,
+): Promise<CommandResult<DevServerResult>> {
+  const port = flags.port === undefined ? undefined : parseCount('--port', flags.port, 65_535);
+  if (port !== undefined) await assertPortFree(port);
+  const { resolve } = await import('node:path');
+  const { startLocalServer } = await import('../../devserver/test-server.js');
+  const dataDir = flags.dir === undefined ? undefined : resolve(context.io.cwd, flags.dir);
+  const server = await startLocalServer({
+    ...(port !== undefined ? { port } : {}),
+    ...(dataDir !== undefined ? { dataDir, keepData: true } : {}),
+    onStatus: (message) => context.log.info('dev.server.status', message),
+  });
+  const data: DevServerResult = { uri: server.uri, kind: server.kind, dataDir: dataDir ?? null };
+  // The URI goes out now, not with the result, so scripts can read it and go on.
+  context.io.stdout.write(
+    context.globals.json
+      ? `${JSON.stringify({ event: 'ready', ...data })}\n`
+      : `${server.kind} listening: ${server.uri}\n` +
+          `${dataDir ? `data kept in ${dataDir}` : 'data in a temporary folder, removed at exit'}; Ctrl-C stops it.\n`,
+  );
+  await new Promise<void>((done) => {
+    if (context.signal.aborted) return done();
+    context.signal.addEventListener('abort', () => done(), { once: true });
+  });
+  await server.stop();
+  return { data, text: `${server.kind} stopped.` };
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        usageError(
+          `port ${port} on 127.0.0.1 is already in use${error.code === 'EADDRINUSE' ? '' : ` (${error.code})`}`,
+          'Choose another --port, or leave it out to get a free one.',
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
 
 function parseCount(flag: string, value: string, max: number): number {
