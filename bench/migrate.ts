@@ -5,7 +5,9 @@
  *       the plain loop a script would write (no indexes, no checks)
  *   (b) nsctl migrate: parallel raw-BSON copy with state file, indexes
  *       after the data, then a convergence pass that verifies everything
- * and peak RSS of (b) on a small and on the large data set.
+ *   (c) `nsctl verify` of the source against (b)'s copy, the standalone command
+ *   (d) baseline for (c): the driver draining both databases at once
+ * and peak RSS of (b) and (c) on a small and on the large data set.
  *
  * Usage: node --import tsx bench/migrate.ts
  *   BENCH_LARGE_DAYS (default 1000, about 1 GB), BENCH_SMALL_DAYS (default 50);
@@ -130,6 +132,17 @@ try {
   console.error('running (b) on the small data set…');
   const smallRun = await migrate(small, 'bench_migrated_small');
 
+  const verify = (from: string, to: string) =>
+    measure(process.execPath, [CLI, '--quiet', 'verify', '--source', from, '--target', to]);
+  console.error('running (c) nsctl verify…');
+  const verified = await verify(large, withDb(target.uri, 'bench_migrated'));
+  console.error('running (d) drain both sides at once…');
+  const drained = await measure(
+    ...node('bench/scenarios/drain.ts', [large, withDb(target.uri, 'bench_migrated')]),
+  );
+  console.error('running (c) on the small data set…');
+  const smallVerify = await verify(small, withDb(target.uri, 'bench_migrated_small'));
+
   const copySeconds = fullResult.durations.copyMs / 1000;
   const rate = (seconds: number) => [
     (data.docs / seconds).toFixed(0),
@@ -158,6 +171,18 @@ try {
       '',
       '',
     ],
+    [
+      '(c) nsctl verify, source vs copy (both sides read)',
+      verified.seconds.toFixed(1),
+      ...rate(verified.seconds),
+      verified.peakRssMb.toFixed(0),
+    ],
+    [
+      '(d) driver drains both sides at once',
+      drained.seconds.toFixed(1),
+      ...rate(drained.seconds),
+      drained.peakRssMb.toFixed(0),
+    ],
   ]);
   const ratios = markdownTable([
     ['ratio', 'value', 'target'],
@@ -176,13 +201,19 @@ try {
       (full.peakRssMb / smallRun.peakRssMb).toFixed(2),
       '≤ 1.2 (flat)',
     ],
+    ['time of (c) / time of (d)', (verified.seconds / drained.seconds).toFixed(2), '≤ 1.3'],
+    [
+      `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
+      (verified.peakRssMb / smallVerify.peakRssMb).toFixed(2),
+      '≤ 1.2 (flat)',
+    ],
   ]);
   const body = [
     `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two ${source.kind} servers on the same machine. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB.`,
     '',
     table,
     '',
-    `Peak RSS of (b) on the small set: ${smallRun.peakRssMb.toFixed(0)} MB; on the large set: ${full.peakRssMb.toFixed(0)} MB.`,
+    `Peak RSS on the small set: (b) ${smallRun.peakRssMb.toFixed(0)} MB, (c) ${smallVerify.peakRssMb.toFixed(0)} MB; on the large set: (b) ${full.peakRssMb.toFixed(0)} MB, (c) ${verified.peakRssMb.toFixed(0)} MB. Rates of (c) and (d) count the data once, though both sides are read.`,
     '',
     ratios,
   ].join('\n');
