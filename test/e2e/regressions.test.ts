@@ -106,3 +106,18 @@ test('a relative backup.dir is relative to the config file, not to where nsctl r
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`${join(configDir, 'bk')}`));
 });
+
+test('verify --source backup:… finds backups in a backup.dir relative to the config file', async () => {
+  const configDir = await mkdtemp(join(tmpdir(), 'nsctl-relsrc-'));
+  const config = join(configDir, 'nsctl.yaml');
+  await writeFile(config, 'backup:\n  dir: ./bk\n');
+  const elsewhere = await mkdtemp(join(tmpdir(), 'nsctl-cwd-'));
+  const backup = await runNsctl(['backup', 'run', '--config', config], { env, cwd: elsewhere });
+  assert.equal(backup.code, 0, backup.stderr);
+  const run = await runNsctl(
+    ['verify', '--config', config, '--source', 'backup:latest', '--target', t.dbUri],
+    { env, cwd: elsewhere },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /equal/i);
+});

@@ -139,7 +139,7 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
         const result = await runMigration({
           from: flags.from,
           to: flags.to,
-          sourceContext: sourceContextFrom(config, context, flags),
+          sourceContext: await sourceContextFrom(config, context, flags),
           selection: selectionFrom(flags),
           ...(flags.parallel ? { parallel: flags.parallel } : {}),
           ...(flags.batchSize ? { batchSize: flags.batchSize } : {}),

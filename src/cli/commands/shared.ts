@@ -94,10 +94,16 @@ export async function openBackupStore(context: CommandContext, flags: StoreFlags
 }
 
 /** Where --source/--from may find backups: the config and the --dir/--identity flags. */
-export function sourceContextFrom(config: NsctlConfig, context: CommandContext, flags: StoreFlags) {
+export async function sourceContextFrom(
+  config: NsctlConfig,
+  context: CommandContext,
+  flags: StoreFlags,
+) {
+  const file = (await context.loadedConfig()).file;
   return {
     config,
     cwd: context.io.cwd,
+    ...(file ? { configDir: dirname(file) } : {}),
     ...(flags.dir ? { backupDir: flags.dir } : {}),
     ...(flags.identity ? { identityFile: flags.identity } : {}),
   };

@@ -88,7 +88,7 @@ export function registerVerifyCommand(program: Command, state: ProgramState): vo
         const result = await runVerify({
           source: flags.source,
           target: flags.target,
-          sourceContext: sourceContextFrom(config, context, flags),
+          sourceContext: await sourceContextFrom(config, context, flags),
           selection: selectionFrom(flags),
           ignoreFieldOrder: flags.ignoreFieldOrder ?? false,
           ...(flags.maxListed === undefined ? {} : { maxListed: flags.maxListed }),

@@ -10,7 +10,10 @@ import { type BackupSettings, resolveBackupSettings } from './settings.js';
 
 export interface SourceContext {
   config: NsctlConfig;
+  /** Where relative paths given as flags start. */
   cwd: string;
+  /** Where the config's relative paths start: the config file's directory. */
+  configDir?: string;
   /** Backup directory instead of the config's `backup.dir`. */
   backupDir?: string;
   /** age identity file for archives and backups encrypted to recipients. */
@@ -26,6 +29,7 @@ export function isMongoUri(spec: string): boolean {
 export function resolveSourceSettings(context: SourceContext): Promise<BackupSettings> {
   return resolveBackupSettings(context.config, {
     cwd: context.cwd,
+    ...(context.configDir ? { configDir: context.configDir } : {}),
     ...(context.backupDir ? { dir: context.backupDir } : {}),
     ...(context.identityFile ? { identityFile: context.identityFile } : {}),
   });
