@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import { EXIT, type ExitCode, isNsctlError, NsctlError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { registerCommands } from './commands/index.js';
 import {
   type CliIO,
@@ -28,6 +29,8 @@ export interface ProgramState {
   version: string;
   signal: AbortSignal;
   exitCode: ExitCode;
+  /** `--json` appears on the command line (known before commander parses it). */
+  jsonRequested?: boolean;
 }
 
 /** Wraps a handler: context in, result rendered, exit code recorded. */
@@ -79,7 +82,12 @@ export function buildProgram(state: ProgramState, version: string): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => state.io.stdout.write(text),
-      writeErr: (text) => state.io.stderr.write(text),
+      // A mistyped command line can put a URI with its password into
+      // commander's message; it passes through redaction like all output.
+      // With --json, errors go out as JSON on stdout instead (runCli).
+      writeErr: (text) => {
+        if (!state.jsonRequested) state.io.stderr.write(redact(text));
+      },
     });
   registerCommands(program, state);
   program.addHelpText(
@@ -96,7 +104,13 @@ export async function runCli(
   signal: AbortSignal,
   version: string,
 ): Promise<ExitCode> {
-  const state: ProgramState = { io, signal, version, exitCode: EXIT.ok };
+  const state: ProgramState = {
+    io,
+    signal,
+    version,
+    exitCode: EXIT.ok,
+    jsonRequested: argv.includes('--json'),
+  };
   const program = buildProgram(state, version);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -86,6 +86,15 @@ const scenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv 
     args: ['dev', 'seed', '--verbose', '--days', '1', '--uri', unreachable],
     env,
   },
+  {
+    label: 'a URI where an option value belongs (commander reports the value)',
+    args: ['migrate', '--from', 'mongodb://127.0.0.1:9/ns', '--parallel', unreachable],
+  },
+  { label: 'a URI given as the command name', args: [unreachable] },
+  {
+    label: 'a URI as an option value, --json',
+    args: ['--json', 'migrate', '--batch-size', unreachable],
+  },
 ];
 
 for (const scenario of scenarios) {
