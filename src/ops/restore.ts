@@ -11,6 +11,7 @@ import { estimateCount } from '../adapters/mongo/collections.js';
 import { asNsctlError, connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
 import { type InsertFailure, insertRawBatch } from '../adapters/mongo/raw-insert.js';
 import type { ArchiveEvent, ArchivePreludeCollection } from '../core/archive/archive-parser.js';
+import { rollbackCommand } from '../core/backup/rollback-command.js';
 import { NsctlError } from '../core/errors.js';
 import type { Progress, ProgressTask } from '../core/progress.js';
 import type { OpenedArchive } from './backup/archive-source.js';
@@ -100,7 +101,11 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       indexes = await buildIndexes(db, wanted);
     } catch (error) {
       throw rollbackPoint
-        ? partlyRestored(asNsctlError(error, connection.safeUri), rollbackPoint)
+        ? partlyRestored(
+            asNsctlError(error, connection.safeUri),
+            rollbackPoint,
+            rollbackCommand(rollbackPoint, options.destination.uri, { database: db.databaseName }),
+          )
         : error;
     }
     // Statistics, not a count: on FerretDB a count reads every document again.
@@ -126,10 +131,10 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
 }
 
 /** After a drop, a failure leaves the database half replaced: say how to go back. */
-function partlyRestored(error: unknown, rollbackPoint: string): unknown {
+function partlyRestored(error: unknown, rollbackPoint: string, command: string): unknown {
   if (!(error instanceof NsctlError)) return error;
   return new NsctlError(error.code, `${error.message}; the database is now partly restored`, {
-    hint: `Return to the data as it was before the restore with: nsctl rollback to ${rollbackPoint}`,
+    hint: `Return to the data as it was before the restore with: ${command}`,
     details: { ...error.details, rollbackPoint },
     cause: error,
   });

@@ -9,7 +9,13 @@ import type { Db } from 'mongodb';
 import type { MongoTarget } from '../adapters/mongo/connect.js';
 import type { BackupTarget } from '../adapters/storage/target.js';
 import type { Manifest } from '../core/backup/manifest.js';
+import { rollbackCommand } from '../core/backup/rollback-command.js';
 import { NsctlError } from '../core/errors.js';
+import {
+  describeMongoLocation,
+  isSameMongoLocation,
+  parseMongoLocation,
+} from '../core/mongo-location.js';
 import type { Progress } from '../core/progress.js';
 import { openBackupArchive } from './backup/archive-source.js';
 import type { DecryptionKeys } from './backup/layers.js';
@@ -33,6 +39,9 @@ export interface RollbackContext {
   progress: Progress;
   toolVersion: string;
   signal?: AbortSignal;
+  /** The backup settings' warnings (e.g. not encrypted), reported for each point made. */
+  warnings?: readonly string[];
+  onWarning?: (message: string) => void;
 }
 
 /** Backs up the named collections of `db` as a rollback point; returns its id. */
@@ -55,7 +64,10 @@ export async function createRollbackPoint(
     ...(context.signal ? { signal: context.signal } : {}),
     toolVersion: context.toolVersion,
   });
-  return result.manifest.id;
+  const id = result.manifest.id;
+  for (const warning of context.warnings ?? [])
+    context.onWarning?.(`rollback point ${id}: ${warning}`);
+  return id;
 }
 
 /** The callback restore uses before it drops anything. */
@@ -72,11 +84,50 @@ export interface RollbackResult {
   problems: string[];
 }
 
+/** Where a point was made from, for messages: "database nightscout on localhost:27017". */
+export function describePointSource(point: Manifest): string {
+  const from = parseMongoLocation(point.source.uri, point.source.database);
+  return from ? describeMongoLocation(from) : `database ${point.source.database}`;
+}
+
+/** The command that restores `point` into the database it was made from. */
+export function pointCommand(point: Manifest, dir?: string): string {
+  return rollbackCommand(point.id, point.source.uri, {
+    database: point.source.database,
+    ...(dir ? { dir } : {}),
+  });
+}
+
+/**
+ * Refuses to restore a point anywhere but the database it was made from:
+ * --uri or NSCTL_MONGODB_URI naming another database would silently mix
+ * the point's data into unrelated data. `intoOther` is the user saying so.
+ */
+export function checkRollbackDestination(
+  point: Manifest,
+  destination: MongoTarget,
+  intoOther = false,
+): void {
+  const from = parseMongoLocation(point.source.uri, point.source.database);
+  const into = parseMongoLocation(destination.uri, destination.database);
+  if (intoOther || !from || !into || isSameMongoLocation(from, into)) return;
+  throw new NsctlError(
+    'USAGE',
+    `rollback point ${point.id} was made from ${describeMongoLocation(from)}, not ${describeMongoLocation(into)}; nothing was changed`,
+    {
+      hint: `Name the database it came from: ${pointCommand(point)}. To restore it into the other database anyway, add --into-other.`,
+    },
+  );
+}
+
+/** Verifies `point`, restores it over `destination` and verifies the result. */
 export async function rollbackTo(
   context: RollbackContext,
   point: Manifest,
   destination: MongoTarget,
+  options: { intoOther?: boolean } = {},
 ): Promise<RollbackResult> {
+  checkRollbackDestination(point, destination, options.intoOther);
   const verified = await verifyBackup({
     target: context.target,
     manifest: point,

@@ -5,6 +5,8 @@
  */
 import type { Db, Document } from 'mongodb';
 
+import { findClosestName } from '../../core/closest-name.js';
+
 export interface IndexSpec {
   name: string;
   key: Document;
@@ -39,6 +41,36 @@ export function selectCollections(
     .filter((name) => !SYSTEM_COLLECTION.test(name))
     .filter((name) => (include ? include.has(name) : true) && !exclude.has(name))
     .sort();
+}
+
+export interface UnknownCollection {
+  name: string;
+  /** The existing collection the name most likely meant. */
+  suggestion?: string;
+}
+
+/** Names in `include` or `exclude` that match no collection: typos, not an empty selection. */
+export function findUnknownCollections(
+  names: readonly string[],
+  selection: CollectionSelection,
+): UnknownCollection[] {
+  const existing = names.filter((name) => !SYSTEM_COLLECTION.test(name));
+  const known = new Set(existing);
+  const asked = [...new Set([...(selection.include ?? []), ...(selection.exclude ?? [])])];
+  return asked
+    .filter((name) => !known.has(name))
+    .map((name) => {
+      const suggestion = findClosestName(name, existing);
+      return suggestion ? { name, suggestion } : { name };
+    });
+}
+
+/** `no collection "entires" (did you mean "entries"?), "foo"`. */
+export function describeUnknownCollections(unknown: readonly UnknownCollection[]): string {
+  const names = unknown.map(
+    (u) => `"${u.name}"${u.suggestion ? ` (did you mean "${u.suggestion}"?)` : ''}`,
+  );
+  return `no collection ${names.join(', ')}`;
 }
 
 export async function listCollectionSpecs(

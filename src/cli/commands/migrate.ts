@@ -1,6 +1,7 @@
 /** `nsctl migrate`: move a Nightscout database to another MongoDB, resumable, verified. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
+import { rollbackCommand } from '../../core/backup/rollback-command.js';
 import { EXIT } from '../../core/errors.js';
 import type { ResourceSample } from '../../core/migrate/resources.js';
 import type { MigrateEvent, MigrateResult } from '../../ops/migrate/index.js';
@@ -8,13 +9,14 @@ import type { CommandContext } from '../context.js';
 import { action, type ProgramState, usageError } from '../program.js';
 import { formatBytes, formatDuration } from '../progress-renderer.js';
 import {
+  intBetween,
   openBackupStore,
   parseList,
-  parsePositiveInt,
   selectionFrom,
   sourceContextFrom,
   table,
 } from './shared.js';
+import { describeNightscoutChecks } from './verify.js';
 
 interface MigrateFlags {
   from: string;
@@ -35,13 +37,6 @@ interface MigrateFlags {
   report?: string;
   dir?: string;
   identity?: string;
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError('expected a whole number of 0 or more');
-  return n;
 }
 
 function parseRate(value: string): number {
@@ -82,11 +77,11 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
     .requiredOption('--to <uri>', 'the target: a MongoDB URI naming its database')
     .option('--collections <names>', 'only these collections (comma-separated)', parseList)
     .option('--exclude <names>', 'leave these collections out (comma-separated)', parseList)
-    .option('--parallel <n>', 'collections copied at once (default 2)', parsePositiveInt)
+    .option('--parallel <n>', 'collections copied at once, 1 to 16 (default 2)', intBetween(1, 16))
     .option(
       '--batch-size <docs>',
-      'documents per batch (default 1000; a batch also ends at about 8 MB)',
-      parsePositiveInt,
+      'documents per batch, 1 to 100000 (default 1000; a batch also ends at about 8 MB)',
+      intBetween(1, 100_000),
     )
     .option(
       '--rate-limit <docs/s>',
@@ -95,17 +90,17 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
     )
     .option(
       '--retries <n>',
-      'retries of a read or write after a transient error, with growing waits (default 8)',
-      parseCount,
+      'retries of a read or write after a transient error, with growing waits, 0 to 100 (default 8)',
+      intBetween(0, 100),
     )
     .option(
       '--max-passes <n>',
-      'convergence passes at most, the last one only comparing (default 5)',
-      parsePositiveInt,
+      'convergence passes at most, the last one only comparing, 1 to 100 (default 5)',
+      intBetween(1, 100),
     )
     .option(
       '--state <file>',
-      'the state file (default: migrate-<database>.state.json in the backup directory)',
+      'the state file (default: migrate-<database>-<hash of the target>.state.json in the backup directory)',
     )
     .addOption(
       new Option('--resume', 'continue a migration that stopped, from its state file').conflicts(
@@ -165,8 +160,8 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
         });
         return {
           data: result,
-          text: result.dryRun ? renderPlan(result) : renderResult(result),
-          exitCode: result.ok ? EXIT.ok : EXIT.failed,
+          text: result.dryRun ? renderPlan(result) : renderResult(result, flags.dir),
+          exitCode: exitCodeOf(result),
         };
       }),
     );
@@ -244,6 +239,21 @@ function logEvent(context: CommandContext, event: MigrateEvent): void {
   }
 }
 
+/** A refused pre-flight is a usage error (2), with --dry-run as without. */
+function exitCodeOf(result: MigrateResult) {
+  if (result.ok) return EXIT.ok;
+  return result.dryRun && result.preflight.problems.length > 0 ? EXIT.usage : EXIT.failed;
+}
+
+function describeTarget(result: MigrateResult): string {
+  const p = result.preflight;
+  const held = p.target.occupied.map((c) => `${c.name} (${c.documents})`).join(', ');
+  if (p.targetAction === 'drop')
+    return `target: holds ${held}; a rollback point is made, then they are dropped`;
+  if (p.targetAction === 'resume') return `target: continues the migration in ${result.statePath}`;
+  return held === '' ? 'target: empty' : `target: holds ${held}`;
+}
+
 function renderPlan(result: MigrateResult): string {
   const p = result.preflight;
   const rows = [
@@ -268,11 +278,7 @@ function renderPlan(result: MigrateResult): string {
     '',
     `reading: ${p.paging.reason}`,
     `disk: ${p.space.note}`,
-    p.targetAction === 'drop'
-      ? `target: holds ${p.target.occupied.map((c) => c.name).join(', ')}; a rollback point is made, then they are dropped`
-      : p.targetAction === 'resume'
-        ? `target: continues the migration in ${result.statePath}`
-        : 'target: empty',
+    describeTarget(result),
     ...p.warnings.map((w) => `warning: ${w}`),
     ...p.problems.map((problem) => `REFUSED: ${problem}`),
     'nothing was written',
@@ -339,15 +345,7 @@ function describeVerification(result: MigrateResult): string[] {
         ? `verification: IDENTICAL, ${t.matching} documents byte for byte, indexes and options`
         : `verification: DIFFERENT (${t.missing} missing, ${t.extra} extra, ${t.different} different documents; see --report or nsctl verify)`,
     );
-    const auth = v.nightscout.authSubjects;
-    if (auth)
-      lines.push(
-        auth.idsUnchanged
-          ? `Nightscout: ${auth.collection} _ids unchanged (${auth.source} subjects): follower tokens keep working`
-          : `Nightscout: ${auth.collection} _ids CHANGED: follower apps using those tokens stop working`,
-      );
-    for (const name of v.nightscout.layout.missingCollections)
-      lines.push(`Nightscout: collection ${name} is MISSING on the target`);
+    lines.push(...describeNightscoutChecks(v.nightscout));
   }
   return lines;
 }
@@ -367,7 +365,7 @@ function describeCosts(result: MigrateResult): string[] {
   return lines;
 }
 
-function renderResult(result: MigrateResult): string {
+function renderResult(result: MigrateResult, dir?: string): string {
   const p = result.preflight;
   const capture = result.changeCapture;
   return [
@@ -378,7 +376,7 @@ function renderResult(result: MigrateResult): string {
     '',
     ...(result.rollbackPoint
       ? [
-          `rollback point of what the target held: ${result.rollbackPoint} (return with: nsctl rollback to ${result.rollbackPoint})`,
+          `rollback point of what the target held: ${result.rollbackPoint} (return with: ${rollbackCommand(result.rollbackPoint, p.target.description, dir ? { dir } : {})})`,
         ]
       : []),
     ...(capture

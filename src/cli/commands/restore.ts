@@ -1,6 +1,10 @@
 /** `nsctl restore` and `nsctl rollback list|create|to`. */
 import type { Command } from 'commander';
 
+import type { MongoTarget } from '../../adapters/mongo/connect.js';
+import type { Manifest } from '../../core/backup/manifest.js';
+import { rollbackCommand } from '../../core/backup/rollback-command.js';
+import type { NsctlConfig } from '../../core/config/schema.js';
 import { EXIT, NsctlError } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
 import { formatBytes } from '../progress-renderer.js';
@@ -111,7 +115,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         });
         return {
           data: result,
-          text: renderRestore(result, label),
+          text: renderRestore(result, label, destination.uri, flags.dir),
           exitCode: result.ok ? EXIT.ok : EXIT.failed,
         };
       }),
@@ -165,15 +169,13 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         async (flags, context) => {
           const { config, rollback: ctx } = await openBackupStore(context, flags, state.version);
           const { createRollbackPoint } = await import('../../ops/rollback.js');
-          const id = await createRollbackPoint(
-            ctx,
-            resolveMongoTarget(config, flags.uri),
-            flags.label,
-          );
-          return {
-            data: { id },
-            text: `rollback point ${id} made; return to it with: nsctl rollback to ${id}`,
-          };
+          const source = resolveMongoTarget(config, flags.uri);
+          const id = await createRollbackPoint(ctx, source, flags.label);
+          const again = rollbackCommand(id, source.uri, {
+            ...(source.database ? { database: source.database } : {}),
+            ...(flags.dir ? { dir: flags.dir } : {}),
+          });
+          return { data: { id }, text: `rollback point ${id} made; return to it with: ${again}` };
         },
       ),
     );
@@ -181,12 +183,22 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
   rollback
     .command('to <point>')
     .description('verify a rollback point, restore it over the database, and verify the result')
-    .option('--uri <mongodb-uri>', 'database (default: mongodb.uri from the config)')
+    .option(
+      '--uri <mongodb-uri>',
+      'the database the point was made from (default: mongodb.uri from the config)',
+    )
+    .option(
+      '--into-other',
+      'restore the point even into a database other than the one it was made from',
+    )
     .option('--dir <path>', 'backup directory (default: backup.dir from the config)')
     .option('--identity <file>', 'age identity file for points encrypted to recipients')
-    .addHelpText('after', '\nExample:\n  $ nsctl rollback to nightscout-20261203T101500Z-1a2b')
+    .addHelpText(
+      'after',
+      "\nA point goes back only into the database it was made from (same database name and\nserver); anything else is refused unless --into-other is given.\n\nExample:\n  $ nsctl rollback to nightscout-20261203T101500Z-1a2b --uri 'mongodb://nightscout:…@127.0.0.1:27017/nightscout'",
+    )
     .action(
-      action<StoreFlags & { uri?: string }>(state, 'rollback to', async (flags, context, args) => {
+      action<RollbackToFlags>(state, 'rollback to', async (flags, context, args) => {
         const {
           config,
           settings,
@@ -198,8 +210,11 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           settings.target,
           await resolveBackupId(settings.target, args[0] ?? ''),
         );
-        const result = await rollbackTo(ctx, point, resolveMongoTarget(config, flags.uri));
-        const lines = [renderRestore(result.restore, point.id)];
+        const destination = await rollbackDestination(config, flags, point);
+        const result = await rollbackTo(ctx, point, destination, {
+          intoOther: flags.intoOther ?? false,
+        });
+        const lines = [renderRestore(result.restore, point.id, destination.uri, flags.dir)];
         lines.push(
           result.ok
             ? `rolled back to ${point.id}; the database matches the point's checksums`
@@ -215,9 +230,37 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
     );
 }
 
+interface RollbackToFlags extends StoreFlags {
+  uri?: string;
+  intoOther?: boolean;
+}
+
+/** --uri or the config's; a URI naming no database means the point's own. */
+async function rollbackDestination(
+  config: NsctlConfig,
+  flags: RollbackToFlags,
+  point: Manifest,
+): Promise<MongoTarget> {
+  if (!flags.uri && !config.mongodb.uri) {
+    const { describePointSource, pointCommand } = await import('../../ops/rollback.js');
+    throw new NsctlError(
+      'USAGE',
+      `no MongoDB to connect to: rollback point ${point.id} was made from ${describePointSource(point)}`,
+      { hint: `Pass its database with --uri: ${pointCommand(point, flags.dir)}` },
+    );
+  }
+  const target = resolveMongoTarget(config, flags.uri);
+  const { databaseFromUri } = await import('../../core/mongo-uri.js');
+  return target.database || databaseFromUri(target.uri)
+    ? target
+    : { ...target, database: point.source.database };
+}
+
 function renderRestore(
   result: import('../../ops/restore.js').RestoreResult,
   label: string,
+  uri: string,
+  dir: string | undefined,
 ): string {
   if (result.dryRun) {
     const rows = [
@@ -254,7 +297,11 @@ function renderRestore(
     for (const f of i.failed) lines.push(`  index ${i.collection}.${f.name} failed: ${f.message}`);
   if (result.rollbackPoint) {
     lines.push(
-      `rollback point of the replaced data: ${result.rollbackPoint} (return with: nsctl rollback to ${result.rollbackPoint})`,
+      `rollback point of the replaced data: ${result.rollbackPoint} (return with: ${rollbackCommand(
+        result.rollbackPoint,
+        uri,
+        { database: result.database, ...(dir ? { dir } : {}) },
+      )})`,
     );
   }
   return lines.join('\n');

@@ -26,6 +26,16 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A commander parser for a whole number from `min` to `max`. */
+export function intBetween(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
 /** The MongoDB to work on: --uri, else the config's mongodb.uri. */
 export function resolveMongoTarget(
   config: NsctlConfig,
@@ -89,6 +99,8 @@ export async function openBackupStore(context: CommandContext, flags: StoreFlags
     progress: context.progress,
     toolVersion: version,
     signal: context.signal,
+    warnings: settings.warnings,
+    onWarning: (message: string) => context.log.warn('rollback.unencrypted', message),
   };
   return { config, settings, rollback };
 }

@@ -160,14 +160,14 @@ function describeCollection(c: CollectionComparison): string[] {
   return lines;
 }
 
-function describeNightscout(result: VerifyResult): string[] {
-  const ns = result.nightscout;
+/** The Nightscout invariants as lines; migrate prints the same. */
+export function describeNightscoutChecks(ns: VerifyResult['nightscout']): string[] {
   const lines: string[] = [];
   const auth = ns.authSubjects;
   if (auth) {
     lines.push(
       auth.idsUnchanged
-        ? `Nightscout: ${auth.collection} _ids unchanged (${auth.source} subject${auth.source === 1 ? '' : 's'})`
+        ? `Nightscout: ${auth.collection} _ids unchanged (${auth.source} subject${auth.source === 1 ? '' : 's'}): follower tokens keep working`
         : `Nightscout: ${auth.collection} _ids CHANGED: ${auth.missing.length} lost, ${auth.extra.length} new; follower apps using those tokens stop working`,
     );
     const t = auth.tokens;
@@ -180,8 +180,12 @@ function describeNightscout(result: VerifyResult): string[] {
   }
   for (const name of ns.layout.missingCollections)
     lines.push(`Nightscout: collection ${name} is MISSING on the target`);
-  for (const warning of ns.warnings) lines.push(`warning: ${warning}`);
   return lines;
+}
+
+function describeNightscout(result: VerifyResult): string[] {
+  const ns = result.nightscout;
+  return [...describeNightscoutChecks(ns), ...ns.warnings.map((w) => `warning: ${w}`)];
 }
 
 function renderVerify(result: VerifyResult): string {
@@ -208,6 +212,7 @@ function renderVerify(result: VerifyResult): string {
     ...result.collections.flatMap(describeCollection),
     '',
     ...describeNightscout(result),
+    ...(result.warnings ?? []).map((w) => `warning: ${w}`),
     ...(result.reportFile ? [`report: ${result.reportFile}`] : []),
     result.equal
       ? `IDENTICAL (${(result.durationMs / 1000).toFixed(1)}s)`

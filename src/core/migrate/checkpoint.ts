@@ -10,6 +10,7 @@
 import { z } from 'zod';
 
 import { NsctlError } from '../errors.js';
+import { isSameMongoLocation, parseMongoLocation } from '../mongo-location.js';
 
 export const CHECKPOINT_FORMAT = 'nsctl-migrate-state';
 
@@ -125,15 +126,40 @@ function invalidState(where: string, problem: string, cause?: unknown): NsctlErr
   });
 }
 
+/** Two descriptions of one side: MongoDB URIs compare by server and database. */
+function isSameSide(a: string, b: string, database?: string, otherDatabase?: string): boolean {
+  const first = parseMongoLocation(a, database);
+  const second = parseMongoLocation(b, otherDatabase);
+  return first && second ? isSameMongoLocation(first, second) : a === b;
+}
+
+/** Why a state file belongs to another migration (source or target), or undefined. */
+export function describeOtherMigration(
+  checkpoint: Checkpoint,
+  identity: CheckpointIdentity,
+): string | undefined {
+  if (!isSameSide(checkpoint.source.description, identity.source.description))
+    return `it is for source ${checkpoint.source.description}`;
+  const { target } = checkpoint;
+  if (
+    !isSameSide(
+      target.description,
+      identity.target.description,
+      target.database,
+      identity.target.database,
+    )
+  )
+    return `it is for target ${checkpoint.target.description}`;
+  return undefined;
+}
+
 /** Why a state file cannot resume this migration, or undefined when it can. */
 export function describeMismatch(
   checkpoint: Checkpoint,
   identity: CheckpointIdentity,
 ): string | undefined {
-  if (checkpoint.source.description !== identity.source.description)
-    return `it is for source ${checkpoint.source.description}`;
-  if (checkpoint.target.description !== identity.target.description)
-    return `it is for target ${checkpoint.target.description}`;
+  const other = describeOtherMigration(checkpoint, identity);
+  if (other) return other;
   if (checkpoint.paging !== identity.paging)
     return `it read the source in ${checkpoint.paging} order, this run would read in ${identity.paging} order`;
   return undefined;

@@ -2,7 +2,8 @@
  * The plan of a migration, from what both sides hold: which collections to
  * copy and in what order (largest first, for an early ETA; views last, as
  * they need their source collections), what already occupies the target,
- * which of Nightscout's collections the source lacks, and whether the data
+ * which of Nightscout's collections the source itself lacks (not those a
+ * selection leaves out), and whether the data
  * fits on the target's disk.
  */
 import type { Document } from 'bson';
@@ -51,7 +52,13 @@ export interface MigrationPlan {
 }
 
 export interface PlanInput {
+  /** The collections to copy (after --collections/--exclude). */
   source: readonly SourceCollectionInfo[];
+  /**
+   * Every collection on the source, selected or not, for which of
+   * Nightscout's collections it lacks; default: the names in `source`.
+   */
+  sourceNames?: readonly string[];
   target: readonly TargetCollectionInfo[];
   targetFs?: FsUsage;
   nightscout: NightscoutCollections;
@@ -90,7 +97,7 @@ export function checkSpace(
 }
 
 export function buildMigrationPlan(input: PlanInput): MigrationPlan {
-  const names = new Set(input.source.map((c) => c.name));
+  const names = new Set(input.sourceNames ?? input.source.map((c) => c.name));
   const expected = Object.values(input.nightscout);
   const collections = orderForCopy(input.source);
   return {

@@ -6,6 +6,8 @@
 
 import type { Manifest } from '../../core/backup/manifest.js';
 import type { NsctlConfig } from '../../core/config/schema.js';
+import { NsctlError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import { type BackupSettings, resolveBackupSettings } from './settings.js';
 
 export interface SourceContext {
@@ -24,6 +26,49 @@ export const BACKUP_PREFIX = 'backup:';
 
 export function isMongoUri(spec: string): boolean {
   return /^mongodb(\+srv)?:\/\//.test(spec);
+}
+
+/**
+ * The URI a spec that is no MongoDB URI was probably meant to be: a
+ * mistyped scheme (`mongdb://`, `mongodb:/`) or none (`host:27017/db`);
+ * undefined when it looks like a file name.
+ */
+export function guessMongoUri(spec: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/*(.*)$/i.exec(spec);
+  if (scheme && (spec.includes('://') || /^mongo/i.test(spec))) {
+    const srv = /srv/i.test(scheme[1] ?? '') ? '+srv' : '';
+    return `mongodb${srv}://${scheme[2] ?? ''}`;
+  }
+  if (/^[\w.-]+(,[\w.-]+(:\d+)?)*:\d+(\/|$)/.test(spec) || /^\[[^\]]+\]:\d+(\/|$)/.test(spec))
+    return `mongodb://${spec}`;
+  return undefined;
+}
+
+/** For a spec that is neither an existing path nor a URI: says so when it looks like a URI attempt. */
+export function refuseMistypedUri(spec: string, side: 'source' | 'target'): void {
+  const guess = guessMongoUri(spec);
+  if (guess === undefined) return;
+  throw new NsctlError(
+    'MONGO_URI_INVALID',
+    `${side}: not a MongoDB URI (did you mean ${redact(guess)}?) nor an existing file`,
+    {
+      hint: 'A MongoDB URI starts with mongodb:// or mongodb+srv:// and names its database: mongodb://host:27017/nightscout.',
+    },
+  );
+}
+
+/**
+ * Names the side a failure to open belongs to ("source: cannot reach …"),
+ * as a migration or comparison talks to two servers that may look alike.
+ */
+export function nameSide(error: unknown, side: 'source' | 'target'): unknown {
+  if (!(error instanceof NsctlError) || error.message.startsWith(`${side}: `)) return error;
+  return new NsctlError(error.code, `${side}: ${error.message}`, {
+    hint: error.hint,
+    ...(error.where ? { where: error.where } : {}),
+    ...(error.details ? { details: error.details } : {}),
+    cause: error.cause ?? error,
+  });
 }
 
 export function resolveSourceSettings(context: SourceContext): Promise<BackupSettings> {

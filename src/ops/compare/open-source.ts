@@ -8,6 +8,7 @@ import {
   BACKUP_PREFIX,
   findSourceBackup,
   isMongoUri,
+  refuseMistypedUri,
   resolveSourceSettings as resolveSettings,
   type SourceContext,
 } from '../backup/source-spec.js';
@@ -31,6 +32,12 @@ async function openFile(path: string, context: SourceContext): Promise<DocumentS
   const { openArchiveFile } = await import('../backup/archive-source.js');
   const settings = await resolveSettings(context);
   const absolute = resolve(context.cwd, path);
+  const { access } = await import('node:fs/promises');
+  const exists = await access(absolute).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) refuseMistypedUri(path, 'source');
   const archive = await openArchiveFile(absolute, settings.keys);
   return createArchiveDocumentSource(archive, { description: `archive ${absolute}` });
 }

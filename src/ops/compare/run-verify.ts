@@ -4,6 +4,10 @@
  * whatever happens.
  */
 import { NsctlError } from '../../core/errors.js';
+import { isSameDatabaseUri } from '../../core/migrate/same-database.js';
+import { redact } from '../../core/redact.js';
+import { guessMongoUri, nameSide } from '../backup/source-spec.js';
+import { checkReportPath } from '../report-path.js';
 import { isMongoUri, openDocumentSource, type SourceContext } from './open-source.js';
 import { type VerifyOptions, type VerifyResult, verifyDatabases } from './verify-databases.js';
 
@@ -16,18 +20,39 @@ export interface RunVerifyOptions extends Omit<VerifyOptions, 'source' | 'target
   sourceContext: SourceContext;
 }
 
+const SAME_DATABASE =
+  'the source and the target are the same database: they are equal by definition; did you mean another --target?';
+
 export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult> {
   const { source: sourceSpec, target: targetSpec, sourceContext, ...rest } = options;
   if (!isMongoUri(targetSpec)) {
-    throw new NsctlError('USAGE', `the target must be a MongoDB URI, not ${targetSpec}`, {
-      hint: 'Pass --target mongodb://host:27017/nightscout; a backup can only be a source.',
-    });
+    const guess = guessMongoUri(targetSpec);
+    throw new NsctlError(
+      'USAGE',
+      `target: must be a MongoDB URI, not ${redact(targetSpec)}${guess ? ` (did you mean ${redact(guess)}?)` : ''}`,
+      { hint: 'Pass --target mongodb://host:27017/nightscout; a backup can only be a source.' },
+    );
   }
-  const source = await openDocumentSource(sourceSpec, sourceContext);
+  const reportFile = rest.reportFile
+    ? await checkReportPath(rest.reportFile, sourceContext.cwd)
+    : undefined;
+  const source = await openDocumentSource(sourceSpec, sourceContext).catch((error: unknown) => {
+    throw nameSide(error, 'source');
+  });
   try {
-    const target = await openDocumentSource(targetSpec, sourceContext);
+    const target = await openDocumentSource(targetSpec, sourceContext).catch((error: unknown) => {
+      throw nameSide(error, 'target');
+    });
     try {
-      return await verifyDatabases({ ...rest, source, target });
+      const result = await verifyDatabases({
+        ...rest,
+        ...(reportFile ? { reportFile } : {}),
+        source,
+        target,
+      });
+      return isSameDatabaseUri(sourceSpec, targetSpec)
+        ? { ...result, warnings: [SAME_DATABASE, ...(result.warnings ?? [])] }
+        : result;
     } finally {
       await target.close();
     }

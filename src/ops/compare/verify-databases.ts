@@ -11,7 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type CollectionSelection, selectCollections } from '../../adapters/mongo/collections.js';
+import {
+  type CollectionSelection,
+  describeUnknownCollections,
+  findUnknownCollections,
+  selectCollections,
+} from '../../adapters/mongo/collections.js';
 import {
   addDiffCounts,
   createDiffCounts,
@@ -64,6 +69,8 @@ export interface VerifyResult {
   nightscout: NightscoutReport;
   durationMs: number;
   reportFile?: string;
+  /** Problems beside the comparison (the report file could not be written, …). */
+  warnings?: string[];
 }
 
 export const DEFAULT_MAX_LISTED = 20;
@@ -86,6 +93,13 @@ async function listBoth(options: VerifyOptions): Promise<Listing> {
   ]);
   const [a, b] = lists.map((list) => new Map(list.map((c) => [c.name, c]))) as Listing['specs'];
   const all = [...new Set([...a.keys(), ...b.keys()])];
+  const unknown = findUnknownCollections(all, options.selection ?? {});
+  if (unknown.length > 0)
+    throw new NsctlError(
+      'USAGE',
+      `--collections/--exclude: ${describeUnknownCollections(unknown)} on either side`,
+      { hint: 'Check the spelling; nothing was compared.' },
+    );
   return { names: selectCollections(all, options.selection ?? {}), specs: [a, b] };
 }
 
@@ -139,6 +153,19 @@ function summarize(
   };
 }
 
+/** The comparison is done whatever happens to the file: a failure to write it is a warning. */
+async function finishReport(report: ReportWriter, result: VerifyResult): Promise<VerifyResult> {
+  try {
+    await report.finish(result);
+    return result;
+  } catch (error) {
+    await report.abort().catch(() => undefined);
+    const { reportFile: _unwritten, ...rest } = result;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ...rest, warnings: [...(result.warnings ?? []), reason] };
+  }
+}
+
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
@@ -168,8 +195,7 @@ export async function verifyDatabases(options: VerifyOptions): Promise<VerifyRes
       ...summarize(options, collections, nightscout, started),
       ...(report ? { reportFile: report.path } : {}),
     };
-    await report?.finish(result);
-    return result;
+    return report ? await finishReport(report, result) : result;
   } catch (error) {
     await report?.abort();
     if (options.signal?.aborted)

@@ -18,8 +18,12 @@ import {
   type Checkpoint,
   type CheckpointIdentity,
   createCheckpoint,
+  describeOtherMigration,
 } from '../../core/migrate/checkpoint.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../core/migrate/retry-policy.js';
+import { mongoLocationTag, parseMongoLocation } from '../../core/mongo-location.js';
+import { nameSide } from '../backup/source-spec.js';
+import { checkReportPath } from '../report-path.js';
 import { readCheckpoint } from './checkpoint.js';
 import { runMigrationSteps } from './migrate-steps.js';
 import { openMigrationSource, type SourceContext } from './open-source.js';
@@ -39,9 +43,48 @@ export {
 } from './options.js';
 export type { MigrateResult } from './report.js';
 
-export function defaultStatePath(context: SourceContext, database: string): string {
-  const dir = resolve(context.cwd, context.backupDir ?? context.config.backup.dir);
-  return resolve(dir, `migrate-${database.replace(/[^A-Za-z0-9._-]/g, '_')}.state.json`);
+/** The backup directory: --dir from where nsctl runs, else backup.dir from the config file's. */
+export function backupDirOf(context: SourceContext): string {
+  return context.backupDir
+    ? resolve(context.cwd, context.backupDir)
+    : resolve(context.configDir ?? context.cwd, context.config.backup.dir);
+}
+
+function fileSafe(database: string): string {
+  return database.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * `migrate-<database>-<tag>.state.json` in the backup directory, the tag a
+ * hash of the target's servers and database: two targets both named
+ * `nightscout` on different servers get different files.
+ */
+export function defaultStatePath(context: SourceContext, to: string, database: string): string {
+  const location = parseMongoLocation(to, database) ?? { hosts: [], database, shown: '' };
+  const name = `migrate-${fileSafe(database)}-${mongoLocationTag(location)}.state.json`;
+  return resolve(backupDirOf(context), name);
+}
+
+/**
+ * The state file and what it holds: --state, else the default. To resume,
+ * a file of this migration under the name nsctl used before the default
+ * carried a tag (`migrate-<database>.state.json`) is taken too.
+ */
+async function openState(
+  options: MigrateOptions,
+  target: TargetSide,
+  identity: CheckpointIdentity,
+) {
+  if (options.statePath)
+    return { statePath: options.statePath, checkpoint: await readCheckpoint(options.statePath) };
+  const statePath = defaultStatePath(options.sourceContext, options.to, target.database);
+  const checkpoint = await readCheckpoint(statePath);
+  if (checkpoint || !(options.resume || options.final)) return { statePath, checkpoint };
+  const legacyPath = resolve(dirname(statePath), `migrate-${fileSafe(target.database)}.state.json`);
+  const legacy = await readCheckpoint(legacyPath).catch(() => undefined);
+  return legacy && !describeOtherMigration(legacy, identity)
+    ? { statePath: legacyPath, checkpoint: legacy }
+    : { statePath, checkpoint };
 }
 
 /** Connects both sides at once, so either one's failure is reported before anything else. */
@@ -66,7 +109,9 @@ async function openBoth(options: MigrateOptions, policy: RetryPolicy, signal: Ab
     return { source: source.value, target: target.value };
   if (source.status === 'fulfilled') await source.value.close();
   if (target.status === 'fulfilled') await target.value.connection.close();
-  throw source.status === 'rejected' ? source.reason : (target as PromiseRejectedResult).reason;
+  throw source.status === 'rejected'
+    ? nameSide(source.reason, 'source')
+    : nameSide((target as PromiseRejectedResult).reason, 'target');
 }
 
 function identityOf(source: MigrationSource, target: TargetSide): CheckpointIdentity {
@@ -79,6 +124,9 @@ function identityOf(source: MigrationSource, target: TargetSide): CheckpointIden
 
 export async function runMigration(options: MigrateOptions): Promise<MigrateResult> {
   const started = Date.now();
+  const reportFile = options.reportFile
+    ? await checkReportPath(options.reportFile, options.sourceContext.cwd)
+    : undefined;
   const controller = new AbortController();
   const forward = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', forward, { once: true });
@@ -86,9 +134,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const { source, target } = await openBoth(options, policy, controller.signal);
   try {
-    const statePath = options.statePath ?? defaultStatePath(options.sourceContext, target.database);
-    const checkpoint = await readCheckpoint(statePath);
     const identity = identityOf(source, target);
+    const { statePath, checkpoint } = await openState(options, target, identity);
     const { report, plan } = await runPreflight({
       source,
       target,
@@ -130,9 +177,14 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
     const state: Checkpoint = resumed
       ? alignCollections(checkpoint, names)
       : createCheckpoint(identity, names, new Date());
+    options.onEvent?.({
+      kind: 'phase',
+      phase: 'start',
+      message: `state file: ${statePath}${options.drop ? `; rollback points go to ${backupDirOf(options.sourceContext)}` : ''}`,
+    });
     await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
     return await runMigrationSteps({
-      options: { ...options, signal: controller.signal },
+      options: { ...options, reportFile, signal: controller.signal },
       stop: () => controller.abort(new Error('stopped after a failure')),
       source,
       target,

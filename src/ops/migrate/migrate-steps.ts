@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
 
 import type { Db } from 'mongodb';
 
-import { NsctlError } from '../../core/errors.js';
+import { rollbackCommand } from '../../core/backup/rollback-command.js';
+import { EXIT, NsctlError } from '../../core/errors.js';
 import type { Checkpoint, CollectionState } from '../../core/migrate/checkpoint.js';
 import type { MigrationPlan } from '../../core/migrate/plan.js';
 import type { ResourceTotals } from '../../core/migrate/resources.js';
@@ -38,7 +39,7 @@ import {
   assembleResult,
   describeCollection,
   type MigrateResult,
-  writeReportFile,
+  publishReportFile,
 } from './report.js';
 import { startResourceSampler } from './resource-sampler.js';
 import type { RetryContext } from './retry.js';
@@ -176,10 +177,27 @@ function describeVerifyWarning(warning: string): string {
     : warning;
 }
 
-function withResumeHint(error: unknown, statePath: string): unknown {
+/**
+ * The next step after a failure: --resume, unless a damaged backup or
+ * archive failed, which would fail again at the same place.
+ */
+function withNextStep(
+  error: unknown,
+  input: StepsInput,
+  rollbackPoint: string | undefined,
+): unknown {
   if (!(error instanceof NsctlError)) return error;
+  const { statePath } = input;
+  const hopeless = error.exitCode === EXIT.integrity && input.source.kind !== 'mongodb';
+  const dir = input.options.sourceContext.backupDir;
+  const rollback = rollbackPoint
+    ? `, or return the target to what it held with ${rollbackCommand(rollbackPoint, input.target.connection.safeUri, dir ? { dir } : {})}`
+    : '';
+  const next = hopeless
+    ? `The target now holds a partial copy: run again from a good source with --drop${rollback}.`
+    : `The copy so far is saved in ${statePath}; run the same command with --resume to continue.`;
   return new NsctlError(error.code, error.message, {
-    hint: `${error.hint} The copy so far is saved in ${statePath}; run the same command with --resume to continue.`,
+    hint: `${error.hint} ${next}`,
     details: { ...error.details, statePath },
     ...(error.where ? { where: error.where } : {}),
     cause: error.cause ?? error,
@@ -290,11 +308,10 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
       ],
       reportFile: options.reportFile,
     });
-    if (options.reportFile) await writeReportFile(options.reportFile, result);
-    return result;
+    return options.reportFile ? await publishReportFile(options.reportFile, result) : result;
   } catch (error) {
     await store.flush().catch(() => undefined);
-    throw withResumeHint(error, input.statePath);
+    throw withNextStep(error, input, rollbackPoint);
   } finally {
     await capture?.capture.stop();
     if (!resources) await sampler.stop();

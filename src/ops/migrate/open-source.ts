@@ -3,15 +3,19 @@
  * database), `backup:<id>` (an nsctl backup; `latest` and id prefixes
  * work), a mongodump archive file, or a mongodump directory.
  */
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { isDirectory, openDumpDir } from '../../adapters/dump-dir/dump-dir.js';
-import { asNsctlError, readServerInfo } from '../../adapters/mongo/connect.js';
+import { asNsctlError, readServerInfo, resolveDatabaseName } from '../../adapters/mongo/connect.js';
+import { listDatabaseNames, readServerIdentity } from '../../adapters/mongo/server-facts.js';
 import { NsctlError } from '../../core/errors.js';
+import type { ServerIdentity } from '../../core/migrate/same-database.js';
 import {
   BACKUP_PREFIX,
   findSourceBackup,
   isMongoUri,
+  refuseMistypedUri,
   resolveSourceSettings as resolveSettings,
   type SourceContext,
 } from '../backup/source-spec.js';
@@ -20,6 +24,18 @@ import { createDumpDirSource } from './dump-dir-source.js';
 import { openLiveConnection } from './live-connection.js';
 import { createMongoSource, type MongoSourceOptions } from './mongo-source.js';
 import type { MigrationSource } from './source.js';
+
+/** What pre-flight needs to know of a MongoDB source beyond what the copy reads. */
+export interface LiveSourceFacts {
+  uri: string;
+  database: string;
+  /** What the server says of itself; undefined when it does not tell. */
+  identity: ServerIdentity | undefined;
+  /** The server's databases, for a mistyped name; undefined when listDatabases is refused. */
+  listDatabases(): Promise<string[] | undefined>;
+}
+
+export type OpenedSource = MigrationSource & { live?: LiveSourceFacts };
 
 async function openBackup(idOrPrefix: string, context: SourceContext): Promise<MigrationSource> {
   const { openBackupArchive } = await import('../backup/archive-source.js');
@@ -37,6 +53,11 @@ async function openBackup(idOrPrefix: string, context: SourceContext): Promise<M
 
 async function openPath(path: string, context: SourceContext): Promise<MigrationSource> {
   const absolute = resolve(context.cwd, path);
+  const exists = await access(absolute).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) refuseMistypedUri(path, 'source');
   if (await isDirectory(absolute)) return createDumpDirSource(await openDumpDir(absolute));
   const { openArchiveFile } = await import('../backup/archive-source.js');
   const settings = await resolveSettings(context);
@@ -54,7 +75,7 @@ export async function openMigrationSource(
   spec: string,
   context: SourceContext,
   options: MongoSourceOptions,
-): Promise<MigrationSource> {
+): Promise<OpenedSource> {
   if (isMongoUri(spec)) {
     const target = { uri: spec };
     const connection = await openLiveConnection(target, {
@@ -69,7 +90,14 @@ export async function openMigrationSource(
         db: connection.db,
         client: connection.client,
       });
-      return createMongoSource(connection, target, server, options);
+      const identity = await readServerIdentity(connection.client);
+      const live: LiveSourceFacts = {
+        uri: spec,
+        database: resolveDatabaseName(target),
+        identity,
+        listDatabases: () => listDatabaseNames(connection.client),
+      };
+      return Object.assign(createMongoSource(connection, target, server, options), { live });
     } catch (error) {
       await connection.close();
       throw asNsctlError(error, connection.safeUri);

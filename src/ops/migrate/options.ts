@@ -12,7 +12,12 @@ import type { RetryEvent } from './retry.js';
 
 export type MigrateEvent =
   | ({ kind: 'retry' } & RetryEvent)
-  | { kind: 'phase'; phase: 'drop' | 'copy' | 'replay' | 'converge'; message: string }
+  | {
+      kind: 'phase';
+      /** `start`: where the state file (and, with --drop, the rollback point) are kept. */
+      phase: 'start' | 'drop' | 'copy' | 'replay' | 'converge';
+      message: string;
+    }
   | { kind: 'note'; message: string }
   | { kind: 'pass'; pass: PassSummary };
 
@@ -32,7 +37,7 @@ export interface MigrateOptions {
   /** Documents per second over all collections; unlimited by default. */
   rateLimit?: number;
   retry?: Partial<RetryPolicy>;
-  /** The state file; default `<backup dir>/migrate-<target database>.state.json`. */
+  /** The state file; default `<backup dir>/migrate-<target database>-<hash of the target>.state.json`. */
   statePath?: string;
   resume?: boolean;
   drop?: boolean;

@@ -2,16 +2,24 @@
  * Everything checked before anything is written: both sides answer (that
  * was proven by connecting), their versions and what the target lacks,
  * whether the data fits, whether the target is empty (or what `--drop` or
- * `--resume` will do with it), and whether the source looks like a
- * Nightscout database. Problems that block the run are collected with the
- * rest, so one report shows them all.
+ * `--resume` will do with it), that it is not the source itself, that
+ * every name in `--collections`/`--exclude` exists, and whether the source
+ * looks like a Nightscout database. Problems that block the run are
+ * collected with the rest, so one report shows them all.
  */
-import { type CollectionSelection, selectCollections } from '../../adapters/mongo/collections.js';
+import {
+  type CollectionSelection,
+  describeUnknownCollections,
+  findUnknownCollections,
+  selectCollections,
+} from '../../adapters/mongo/collections.js';
+import { readServerIdentity } from '../../adapters/mongo/server-facts.js';
 import type { NightscoutCollections } from '../../core/config/schema.js';
 import {
   type Checkpoint,
   type CheckpointIdentity,
   describeMismatch,
+  describeOtherMigration,
 } from '../../core/migrate/checkpoint.js';
 import { describeVersionGap, findUnsupportedFeatures } from '../../core/migrate/compatibility.js';
 import {
@@ -20,11 +28,12 @@ import {
   type SpaceCheck,
   type TargetCollectionInfo,
 } from '../../core/migrate/plan.js';
-import type { MigrationSource } from './source.js';
+import { isSameDatabaseUri, isSameServer } from '../../core/migrate/same-database.js';
+import type { OpenedSource } from './open-source.js';
 import { listTargetCollections, readTargetFs, type TargetSide } from './target.js';
 
 export interface PreflightOptions {
-  source: MigrationSource;
+  source: OpenedSource;
   target: TargetSide;
   selection: CollectionSelection;
   nightscout: NightscoutCollections;
@@ -101,18 +110,73 @@ function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: s
       );
     return 'resume' as const;
   }
+  // A fresh run rewrites the state file: never that of another migration.
+  const other = checkpoint && describeOtherMigration(checkpoint, options.identity);
+  if (other)
+    problems.push(
+      `the state file ${options.statePath} belongs to another migration (${other}); a new run would overwrite it: delete it if that migration is over, or pass another --state`,
+    );
   if (plan.occupied.length === 0) return 'none' as const;
   if (options.drop) return 'drop' as const;
   const list = plan.occupied.map((c) => `${c.name} (${c.documents})`).join(', ');
   const why = continuing
     ? `there is no state file at ${options.statePath} to resume from`
-    : checkpoint
+    : checkpoint && !other
       ? `a state file of an earlier run exists (${options.statePath}): pass --resume to continue it`
       : 'pass --drop to replace it (a rollback point is made first), or choose an empty database';
   problems.push(
     `the target database ${options.target.database} already holds data in ${list}; ${why}`,
   );
   return 'none' as const;
+}
+
+/** A source and target that are one database: `--drop` would delete the source. */
+async function isSameDatabase(options: PreflightOptions): Promise<boolean> {
+  const live = options.source.live;
+  if (!live || live.database !== options.target.database) return false;
+  if (isSameDatabaseUri(live.uri, options.target.target.uri)) return true;
+  // Another host name or port can still reach the same server (an alias, a proxy).
+  const target = await readServerIdentity(options.target.connection.client);
+  return isSameServer(live.identity, target);
+}
+
+function hasSelection(selection: CollectionSelection): boolean {
+  return (selection.include?.length ?? 0) > 0 || (selection.exclude?.length ?? 0) > 0;
+}
+
+/** Why there is nothing to copy: a mistyped database name is the usual reason. */
+async function describeNothingToCopy(options: PreflightOptions, total: number): Promise<string> {
+  if (total > 0 && hasSelection(options.selection))
+    return 'the source has no collections to copy (after --collections/--exclude)';
+  const live = options.source.live;
+  if (!live) return `the source (${options.source.description}) holds no collections`;
+  const others = (await live.listDatabases())?.filter((name) => name !== live.database);
+  const listing =
+    others === undefined
+      ? ''
+      : others.length === 0
+        ? '; the server holds no other database'
+        : `; databases on this server that hold collections: ${others.join(', ')}`;
+  return `the source database ${live.database} is empty or does not exist: is the database name in --from right?${listing}`;
+}
+
+async function checkSource(
+  options: PreflightOptions,
+  all: readonly string[],
+  plan: MigrationPlan,
+  problems: string[],
+): Promise<void> {
+  const unknown = findUnknownCollections(all, options.selection);
+  if (unknown.length > 0)
+    problems.push(
+      `--collections/--exclude: ${describeUnknownCollections(unknown)} on the source (it has ${all.join(', ') || 'none'})`,
+    );
+  else if (plan.collections.length === 0)
+    problems.push(await describeNothingToCopy(options, all.length));
+  else if (plan.nightscout.present.length === 0)
+    problems.push(
+      `the source holds none of Nightscout's collections (${Object.values(options.nightscout).join(', ')}): is the database name in --from right?`,
+    );
 }
 
 function collectWarnings(options: PreflightOptions, plan: MigrationPlan): string[] {
@@ -139,12 +203,11 @@ export async function runPreflight(
   options: PreflightOptions,
 ): Promise<{ report: PreflightReport; plan: MigrationPlan }> {
   const all = await options.source.listCollections();
-  const names = new Set(
-    selectCollections(
-      all.map((c) => c.name),
-      options.selection,
-    ),
+  const allNames = selectCollections(
+    all.map((c) => c.name),
+    {},
   );
+  const names = new Set(selectCollections(allNames, options.selection));
   const db = options.target.connection.db;
   const [targetCollections, targetFs] = await Promise.all([
     listTargetCollections(db),
@@ -152,18 +215,19 @@ export async function runPreflight(
   ]);
   const plan = buildMigrationPlan({
     source: all.filter((c) => names.has(c.name)),
+    sourceNames: allNames,
     target: targetCollections,
     ...(targetFs ? { targetFs } : {}),
     nightscout: options.nightscout,
   });
   const problems: string[] = [];
-  if (plan.collections.length === 0)
-    problems.push('the source has no collections to copy (after --collections/--exclude)');
-  else if (plan.nightscout.present.length === 0)
+  await checkSource(options, allNames, plan, problems);
+  const same = await isSameDatabase(options);
+  if (same)
     problems.push(
-      `the source holds none of Nightscout's collections (${Object.values(options.nightscout).join(', ')}): is the database name in --from right?`,
+      `the source and the target are the same database (${options.target.connection.safeUri}): a migration onto itself would drop or corrupt it; choose another --to database or server`,
     );
-  const targetAction = checkTarget(options, plan, problems);
+  const targetAction = same ? 'none' : checkTarget(options, plan, problems);
   const data = plan.collections.filter((c) => c.type !== 'view');
   const report: PreflightReport = {
     source: {

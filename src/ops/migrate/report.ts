@@ -80,15 +80,17 @@ export function describeNextSteps(
 ): string[] {
   const steps: string[] = [];
   const failed = result.collections.reduce((n, c) => n + c.failed, 0);
+  // A backup, archive or dump folder does not change: one run is the final one.
+  const live = result.preflight.source.kind === 'mongodb';
   if (failed > 0)
     steps.push(
       `${failed} documents were refused by the target; they are listed by _id above and in the report`,
     );
-  if (result.convergence && !result.convergence.converged)
+  if (live && result.convergence && !result.convergence.converged)
     steps.push(
       'the source kept changing during the passes: stop every uploader, then run the same command with --final',
     );
-  else if (!result.final)
+  else if (live && !result.final)
     steps.push(
       'stop every uploader (phone apps, bridges, the old Nightscout site), then run the same command with --final for the last convergence pass and verification',
     );
@@ -140,4 +142,26 @@ export async function writeReportFile(path: string, result: MigrateResult): Prom
   const handle = await openAtomicFileWrite(dirname(path), basename(path));
   handle.stream.end(`${JSON.stringify(redactValue(result), null, 2)}\n`);
   await handle.commit();
+}
+
+/**
+ * Writes the report of a finished migration. The copy is done and verified
+ * whatever happens to the file, so a failure here is a warning, not an
+ * error that would send the user back to a migration with nothing left to do.
+ */
+export async function publishReportFile(
+  path: string,
+  result: MigrateResult,
+): Promise<MigrateResult> {
+  try {
+    await writeReportFile(path, result);
+    return result;
+  } catch (error) {
+    const { reportFile: _unwritten, ...rest } = result;
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ...rest,
+      warnings: [...result.warnings, `the report ${path} was not written: ${reason}`],
+    };
+  }
 }

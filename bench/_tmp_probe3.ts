@@ -1,0 +1,16 @@
+import { MongoClient } from 'mongodb';
+const c = await MongoClient.connect(process.env.URI as string);
+const c2 = await MongoClient.connect(process.env.URI as string);
+const coll = c.db('res').collection('devicestatus');
+const ids = (await coll.find({}, { projection: { _id: 1 }, limit: 20 }).toArray()).map((d) => d._id);
+const time = async (label: string) => { const t = Date.now(); for (const id of ids) await coll.findOne({ _id: id }, { raw: true } as never); console.log(label, Date.now() - t); };
+await time('idle');
+const cur = c2.db('src').collection('devicestatus').find({}, { raw: true, batchSize: 1000 } as never);
+await cur.next();
+await time('with open src cursor (other client)');
+const cur2 = c.db('src').collection('devicestatus').find({}, { raw: true, batchSize: 1000 } as never);
+await cur2.next();
+await time('with open src cursor (same client)');
+await cur.close(); await cur2.close();
+await time('after close');
+await c.close(); await c2.close();

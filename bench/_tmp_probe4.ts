@@ -1,0 +1,14 @@
+import { MongoClient } from 'mongodb';
+import { createTargetWriter } from '../src/ops/migrate/target-writer.js';
+const c = await MongoClient.connect(process.env.URI as string);
+const docs = (await c.db('src').collection('devicestatus').find({}, { raw: true, limit: 50 } as never).toArray()) as unknown as Buffer[];
+const w = createTargetWriter(() => c.db('res'), true);
+let t = Date.now();
+const out = await w.writeBatch('devicestatus', docs, true);
+console.log('writeBatch check x50', Date.now() - t, JSON.stringify({ ...out, failures: out.failures.length }));
+const docs2 = (await c.db('src').collection('devicestatus').find({}, { raw: true, skip: 2000, limit: 50 } as never).toArray()) as unknown as Buffer[];
+await c.db('res').collection('devicestatus').deleteMany({ _id: { $in: docs2.map((d) => (c.db('x') as never, null)) } }).catch(() => 0);
+t = Date.now();
+const out2 = await w.writeBatch('devicestatus', docs2, true);
+console.log('writeBatch check x50 (present?)', Date.now() - t, JSON.stringify({ ...out2, failures: out2.failures.length }));
+await c.close();
