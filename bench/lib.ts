@@ -100,3 +100,58 @@ export function markdownTable(rows: string[][]): string {
     ...body.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }
+
+export const SEED_END = '2026-11-30T00:00:00Z';
+
+/**
+ * Seeds `days` of the benchmark site (`--seed 7`, ending at SEED_END) into the
+ * database `uri` names, unless a marker in the `bench_meta` database says
+ * exactly that data is already there (a server given by URI, reused between
+ * benchmark runs). The marker lives in another database so backups and
+ * copies of the seeded one do not see it.
+ */
+export async function seedOnce(
+  uri: string,
+  days: number,
+): Promise<{ uri: string; seconds: number; reused: boolean }> {
+  const { MongoClient } = await import('mongodb');
+  const client = await MongoClient.connect(uri);
+  try {
+    const name = client.db().databaseName;
+    const markers = client
+      .db('bench_meta')
+      .collection<{ _id: string; days: number; end: string }>('seeded');
+    const marker = await markers.findOne({ _id: name });
+    if (marker?.days === days && marker.end === SEED_END) {
+      console.error(`${name}: reusing ${days} seeded days`);
+      return { uri, seconds: 0, reused: true };
+    }
+    await markers.deleteOne({ _id: name });
+    console.error(`seeding ${days} days into ${name}…`);
+    const args = ['dev', 'seed', '--uri', uri, '--days', String(days), '--seed', '7'];
+    const run = await measure(process.execPath, [
+      CLI,
+      ...args,
+      '--end',
+      SEED_END,
+      '--drop',
+      '--quiet',
+      '--json',
+    ]);
+    await markers.insertOne({ _id: name, days, end: SEED_END });
+    return { uri, seconds: run.seconds, reused: false };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Drops databases a previous run on the same server may have left. */
+export async function dropDatabases(uri: string, names: string[]): Promise<void> {
+  const { MongoClient } = await import('mongodb');
+  const client = await MongoClient.connect(uri);
+  try {
+    for (const name of names) await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

@@ -14,7 +14,6 @@
  *   NSCTL_BENCH_SOURCE_URI and NSCTL_BENCH_TARGET_URI to use your own servers;
  *   BENCH_WRITE_REPORT=0 to leave docs/benchmarks.md alone.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,17 @@ import { configSchema } from '../src/core/config/schema.js';
 import { silentProgress } from '../src/core/progress.js';
 import { acquireTestServer, type TestServer } from '../src/devserver/test-server.js';
 import { runMigration } from '../src/ops/migrate/index.js';
-import { CLI, machine, markdownTable, mb, measure, node, withDb } from './lib.js';
+import {
+  CLI,
+  dropDatabases,
+  machine,
+  markdownTable,
+  mb,
+  measure,
+  node,
+  seedOnce,
+  withDb,
+} from './lib.js';
 import { writeReport } from './report.js';
 
 /** `bench/migrate.ts child <from> <to> <state>`: one migration, its result as JSON. */
@@ -70,38 +79,15 @@ async function size(uri: string): Promise<{ docs: number; bytes: number }> {
   return { docs, bytes };
 }
 
-function seed(uri: string, days: number) {
-  console.error(`seeding ${days} days into ${uri}…`);
-  const run = spawnSync(
-    process.execPath,
-    [
-      CLI,
-      'dev',
-      'seed',
-      '--uri',
-      uri,
-      '--days',
-      String(days),
-      '--seed',
-      '7',
-      '--end',
-      '2026-11-30T00:00:00Z',
-      '--drop',
-      '--quiet',
-    ],
-    { stdio: 'inherit' },
-  );
-  if (run.status !== 0) throw new Error(`seeding failed (${run.status})`);
-}
-
 const source = await server(process.env.NSCTL_BENCH_SOURCE_URI);
 const target = await server(process.env.NSCTL_BENCH_TARGET_URI);
 const work = await mkdtemp(join(tmpdir(), 'nsctl-bench-migrate-'));
 try {
   const large = withDb(source.uri, 'bench_large');
   const small = withDb(source.uri, 'bench_small');
-  seed(small, smallDays);
-  seed(large, largeDays);
+  await dropDatabases(target.uri, ['bench_loop', 'bench_migrated', 'bench_migrated_small']);
+  await seedOnce(small, smallDays);
+  await seedOnce(large, largeDays);
   const data = await size(large);
   const smallData = await size(small);
   console.error(
