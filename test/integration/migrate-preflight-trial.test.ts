@@ -266,3 +266,23 @@ test('from a backup: no --final step; a truncated archive hints no --resume (fin
     },
   );
 });
+
+test('--resume without a state file says it starts fresh, and copies everything', async () => {
+  const target = await t.scratch('resume-fresh');
+  const notes: string[] = [];
+  const result = await migrate(t.dbUri, target.dbUri, {
+    resume: true,
+    statePath: join(dir, 'never-written.state.json'),
+    onEvent: (event) => {
+      if (event.kind === 'note') notes.push(event.message);
+    },
+  });
+  assert.equal(result.ok, true);
+  assert.ok(
+    notes.some((n) =>
+      /no state file at .*never-written\.state\.json, so this is a fresh start/.test(n),
+    ),
+    notes.join('\n'),
+  );
+  assert.equal(await target.db.collection('entries').countDocuments(), 40);
+});

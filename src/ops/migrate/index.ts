@@ -177,6 +177,11 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
     const state: Checkpoint = resumed
       ? alignCollections(checkpoint, names)
       : createCheckpoint(identity, names, new Date());
+    if (options.resume && !resumed)
+      options.onEvent?.({
+        kind: 'note',
+        message: `--resume: no state file at ${statePath}, so this is a fresh start`,
+      });
     options.onEvent?.({
       kind: 'phase',
       phase: 'start',
