@@ -218,14 +218,22 @@ test('Ctrl-C mid-copy stops INTERRUPTED with the state saved; --resume continues
   const target = await t.scratch('interrupt');
   const statePath = join(dir, 'interrupt.state.json');
   const controller = new AbortController();
+  const reportFile = join(dir, 'interrupt.report.json');
   await assert.rejects(
     migrate(t.dbUri, target.dbUri, {
       statePath,
+      reportFile,
       signal: controller.signal,
       progress: progressTrigger(200, () => controller.abort(new Error('SIGINT'))),
     }),
     isCode('INTERRUPTED'),
   );
+  // --report is written for a stopped run too: why it stopped, and how far it got.
+  const report = JSON.parse(await readFile(reportFile, 'utf8'));
+  assert.equal(report.ok, false);
+  assert.equal(report.stopped.code, 'INTERRUPTED');
+  assert.equal(report.statePath, statePath);
+  assert.ok(report.collections.length > 0);
   const result = await migrate(t.dbUri, target.dbUri, { statePath, resume: true });
   assert.equal(result.ok, true, JSON.stringify(result.verification?.totals));
   assertCopiedOnce(result);

@@ -40,6 +40,7 @@ import {
   describeCollection,
   type MigrateResult,
   publishReportFile,
+  writeStoppedReport,
 } from './report.js';
 import { startResourceSampler } from './resource-sampler.js';
 import type { RetryContext } from './retry.js';
@@ -70,6 +71,7 @@ interface RunState {
   failures: ReturnType<typeof createFailureLedger>;
   warnings: string[];
   timings: Map<string, number>;
+  copied: Map<string, number>;
   indexes: Map<string, IndexOutcome & { durationMs: number }>;
 }
 
@@ -129,6 +131,7 @@ async function copyPhase(input: StepsInput, run: RunState): Promise<void> {
     overall: createOverallCounter(input),
     failures: run.failures,
     timings: run.timings,
+    copied: run.copied,
     ...(options.signal ? { signal: options.signal } : {}),
   };
   await copyCollections({
@@ -239,6 +242,7 @@ function createRunState(input: StepsInput, store: CheckpointStore): RunState {
     failures: createFailureLedger(),
     warnings: [...input.base.warnings],
     timings: new Map(),
+    copied: new Map(),
     indexes: new Map(),
   };
 }
@@ -288,7 +292,12 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
       resumed: input.resumed,
       rollbackPoint,
       collections: state.collections.map((c) =>
-        describeCollection(c, run.timings.get(c.name), run.indexes.get(c.name)),
+        describeCollection(
+          c,
+          run.timings.get(c.name),
+          run.indexes.get(c.name),
+          run.copied.get(c.name),
+        ),
       ),
       capture: capture
         ? { events: capture.capture.events, replayed, ...(note ? { note } : {}) }
@@ -311,7 +320,16 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
     return options.reportFile ? await publishReportFile(options.reportFile, result) : result;
   } catch (error) {
     await store.flush().catch(() => undefined);
-    throw withNextStep(error, input, rollbackPoint);
+    const stopped = withNextStep(error, input, rollbackPoint);
+    if (options.reportFile)
+      await writeStoppedReport(options.reportFile, {
+        error: stopped,
+        statePath: input.statePath,
+        target: input.target.connection.safeUri,
+        started: input.started,
+        collections: state.collections,
+      });
+    throw stopped;
   } finally {
     await capture?.capture.stop();
     if (!resources) await sampler.stop();

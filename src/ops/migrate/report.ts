@@ -7,6 +7,7 @@
 import { basename, dirname } from 'node:path';
 
 import { openAtomicFileWrite } from '../../adapters/storage/atomic-file-write.js';
+import { NsctlError } from '../../core/errors.js';
 import type { CheckpointFailure, CollectionState } from '../../core/migrate/checkpoint.js';
 import type { ResourceTotals } from '../../core/migrate/resources.js';
 import { redactValue } from '../../core/redact.js';
@@ -26,6 +27,8 @@ export interface CollectionOutcome {
   bytes: number;
   /** Copy time in this run. */
   durationMs?: number;
+  /** Documents inserted or replaced by this run's copy (absent when it copied nothing). */
+  copiedThisRun?: number;
   indexes?: IndexOutcome & { durationMs: number };
   /** The first failures, by `_id`. */
   failures: CheckpointFailure[];
@@ -59,6 +62,7 @@ export function describeCollection(
   state: CollectionState,
   durationMs: number | undefined,
   indexes: (IndexOutcome & { durationMs: number }) | undefined,
+  copiedThisRun?: number,
 ): CollectionOutcome {
   return {
     name: state.name,
@@ -69,6 +73,7 @@ export function describeCollection(
     failed: state.failed,
     bytes: state.bytes,
     ...(durationMs === undefined ? {} : { durationMs }),
+    ...(copiedThisRun === undefined ? {} : { copiedThisRun }),
     ...(indexes ? { indexes } : {}),
     failures: state.failures.slice(0, 20),
   };
@@ -138,10 +143,40 @@ export function assembleResult(parts: ResultParts): MigrateResult {
   return { ...partial, nextSteps: describeNextSteps(partial, parts.target) };
 }
 
-export async function writeReportFile(path: string, result: MigrateResult): Promise<void> {
+export async function writeReportFile(path: string, result: object): Promise<void> {
   const handle = await openAtomicFileWrite(dirname(path), basename(path));
   handle.stream.end(`${JSON.stringify(redactValue(result), null, 2)}\n`);
   await handle.commit();
+}
+
+/**
+ * The report of a run that stopped (interrupted, or a failure it could not
+ * retry away): why, and how far each collection got, as the state file
+ * records it. Best effort: the error being reported matters more.
+ */
+export async function writeStoppedReport(
+  path: string,
+  stopped: {
+    error: unknown;
+    statePath: string;
+    target: string;
+    started: number;
+    collections: unknown;
+  },
+): Promise<void> {
+  const { error } = stopped;
+  const reason =
+    error instanceof NsctlError
+      ? { code: error.code, message: error.message, hint: error.hint }
+      : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  await writeReportFile(path, {
+    ok: false,
+    stopped: reason,
+    target: stopped.target,
+    statePath: stopped.statePath,
+    collections: stopped.collections,
+    durations: { totalMs: Date.now() - stopped.started },
+  }).catch(() => undefined);
 }
 
 /**
