@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 
 import { EXIT, NsctlError } from '../core/errors.js';
+import { interruptNote } from './interrupt-note.js';
 import { runCli } from './program.js';
 
 function packageVersion(): string {
@@ -16,7 +17,11 @@ const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (signal: NodeJS.Signals) => {
   interrupts += 1;
-  if (interrupts > 1) process.exit(EXIT.interrupted);
+  if (interrupts > 1) {
+    const note = interruptNote();
+    if (note) process.stderr.write(`\n${note}\n`);
+    process.exit(EXIT.interrupted);
+  }
   process.stderr.write(
     `\n${signal} received: stopping cleanly (send it again, e.g. Ctrl-C, to stop at once)\n`,
   );

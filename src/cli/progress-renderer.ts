@@ -100,7 +100,8 @@ function ttyRenderer(stream: Writable, color: boolean): ProgressRenderer {
   const bars = new Map<string, cliProgress.SingleBar>();
   return {
     listener(event) {
-      const label = event.label.padEnd(14).slice(0, 14);
+      // Wide enough for `devicestatus compared` and `devicestatus after 3000`.
+      const label = event.label.padEnd(24).slice(0, 24);
       const { rate, etaSeconds } = estimate(event);
       const payload = {
         label,

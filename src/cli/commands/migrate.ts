@@ -6,6 +6,7 @@ import { EXIT } from '../../core/errors.js';
 import type { ResourceSample } from '../../core/migrate/resources.js';
 import type { MigrateEvent, MigrateResult } from '../../ops/migrate/index.js';
 import type { CommandContext } from '../context.js';
+import { setInterruptNote } from '../interrupt-note.js';
 import { action, type ProgramState, usageError } from '../program.js';
 import { formatBytes, formatDuration } from '../progress-renderer.js';
 import {
@@ -131,6 +132,7 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
           throw usageError(`--to must be a MongoDB URI, not ${flags.to}`);
         if (flags.final && !flags.dryRun && !flags.yes) await confirmFinal(context);
         const { runMigration } = await import('../../ops/migrate/index.js');
+        if (!flags.dryRun) setInterruptNote(stoppedAtOnceNote(flags.state));
         const result = await runMigration({
           from: flags.from,
           to: flags.to,
@@ -165,6 +167,12 @@ export function registerMigrateCommand(program: Command, state: ProgramState): v
         };
       }),
     );
+}
+
+/** The state file only records batches fully written, so stopping at once loses nothing. */
+function stoppedAtOnceNote(statePath: string | undefined): string {
+  const where = statePath ? `the state file ${statePath}` : 'the state file';
+  return `stopped at once; ${where} is safe: run the same command with --resume to continue.`;
 }
 
 async function confirmFinal(context: CommandContext): Promise<void> {
@@ -203,11 +211,14 @@ function sampleWriter(context: CommandContext) {
   return (sample: ResourceSample) => context.log.info('migrate.resources', describeSample(sample));
 }
 
+/** Loopback also counts nsctl's own traffic to each server, once each way. */
+const NET_LABEL = { interfaces: 'network', loopback: 'loopback (servers on this host)' };
+
 function describeSample(s: ResourceSample): string {
   const net =
-    s.netRxBytesPerSec === undefined
+    s.netRxBytesPerSec === undefined || !s.netScope
       ? ''
-      : `, network ↓${formatBytes(s.netRxBytesPerSec)}/s ↑${formatBytes(s.netTxBytesPerSec ?? 0)}/s`;
+      : `, ${NET_LABEL[s.netScope]} ↓${formatBytes(s.netRxBytesPerSec)}/s ↑${formatBytes(s.netTxBytesPerSec ?? 0)}/s`;
   const disk = s.diskFreeBytes === undefined ? '' : `, ${formatBytes(s.diskFreeBytes)} free`;
   return `nsctl: CPU ${s.cpuPercent}%, memory ${s.rssMb} MB${net}${disk}`;
 }
@@ -352,15 +363,19 @@ function describeVerification(result: MigrateResult): string[] {
 
 function describeCosts(result: MigrateResult): string[] {
   const d = result.durations;
-  const copied = result.collections.reduce((n, c) => n + c.inserted + c.replaced, 0);
-  const rate = d.copyMs ? `, ${Math.round(copied / Math.max(0.001, d.copyMs / 1000))} docs/s` : '';
+  // Only what this run wrote: a resumed run's skipped and already-present documents took no time.
+  const copied = result.collections.reduce((n, c) => n + (c.copiedThisRun ?? 0), 0);
+  const rate =
+    d.copyMs && copied > 0
+      ? `, ${copied} docs copied, ${Math.round(copied / Math.max(0.001, d.copyMs / 1000))} docs/s`
+      : '';
   const lines = [
     `time: pre-flight ${formatDuration(d.preflightMs / 1000)}${d.copyMs === undefined ? '' : `, copy ${formatDuration(d.copyMs / 1000)}${rate}`}${d.convergeMs === undefined ? '' : `, convergence ${formatDuration(d.convergeMs / 1000)}`}, total ${formatDuration(d.totalMs / 1000)}`,
   ];
   const r = result.resources;
   if (r)
     lines.push(
-      `resources: peak memory ${r.peakRssMb} MB, CPU ${r.cpuSeconds}s (${r.averageCpuPercent}% of a core), network ↓${formatBytes(r.netRxBytes)} ↑${formatBytes(r.netTxBytes)}`,
+      `resources: peak memory ${r.peakRssMb} MB, CPU ${r.cpuSeconds}s (${r.averageCpuPercent}% of a core), ${r.netScope ? `${NET_LABEL[r.netScope]} ↓${formatBytes(r.netRxBytes)} ↑${formatBytes(r.netTxBytes)}` : 'network n/a'}`,
     );
   return lines;
 }

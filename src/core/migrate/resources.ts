@@ -1,7 +1,8 @@
 /**
  * What a migration costs the machine it runs on, from periodic snapshots:
- * nsctl's own CPU and memory, the host's network traffic (/proc/net/dev,
- * loopback left out) and free space where the state file lives. Pure: the
+ * nsctl's own CPU and memory, the host's network traffic (/proc/net/dev:
+ * loopback only when every server is on this host, else every interface
+ * but loopback) and free space where the state file lives. Pure: the
  * snapshots are taken by the caller.
  */
 
@@ -17,6 +18,9 @@ export interface ResourceSnapshot {
   disk?: { freeBytes: number; totalBytes: number };
 }
 
+/** Which interfaces the network figures count; absent when they could not be read. */
+export type NetScope = 'interfaces' | 'loopback';
+
 export interface ResourceSample {
   elapsedMs: number;
   /** Of one core; above 100 when several are busy. */
@@ -25,6 +29,7 @@ export interface ResourceSample {
   heapUsedMb: number;
   netRxBytesPerSec?: number;
   netTxBytesPerSec?: number;
+  netScope?: NetScope;
   diskFreeBytes?: number;
   diskTotalBytes?: number;
 }
@@ -36,17 +41,21 @@ export interface ResourceTotals {
   averageCpuPercent: number;
   netRxBytes: number;
   netTxBytes: number;
+  netScope?: NetScope;
   /** Least free disk space seen where the state file lives. */
   minDiskFreeBytes?: number;
 }
 
-/** Total received and sent bytes over every interface but loopback. */
-export function parseNetDev(text: string): { rxBytes: number; txBytes: number } {
+/** Total received and sent bytes over every interface but loopback, or over loopback only. */
+export function parseNetDev(
+  text: string,
+  scope: NetScope = 'interfaces',
+): { rxBytes: number; txBytes: number } {
   let rxBytes = 0;
   let txBytes = 0;
   for (const line of text.split('\n')) {
     const match = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
-    if (!match || match[1] === 'lo') continue;
+    if (!match || (match[1] === 'lo') !== (scope === 'loopback')) continue;
     const fields = (match[2] ?? '').trim().split(/\s+/).map(Number);
     // Receive: bytes packets errs drop fifo frame compressed multicast; then transmit bytes.
     rxBytes += fields[0] ?? 0;

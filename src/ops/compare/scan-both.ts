@@ -1,7 +1,8 @@
 /**
  * Planning and running the read of both sides at once: partition bits per
  * collection from the larger side's expected count, one progress task per
- * collection counting both sides, and one side's failure stopping the other.
+ * collection counting documents compared, and one side's failure stopping
+ * the other.
  */
 import { planPartitionBits } from '../../core/compare/partition-plan.js';
 import type { Progress, ProgressTask } from '../../core/progress.js';
@@ -20,30 +21,53 @@ export interface ScanBothOptions {
 
 const UPDATE_EVERY = 2048;
 
-/** One progress task per collection, counting the documents read on both sides. */
+interface CollectionCount {
+  plan: ScanPlan;
+  /** Sides read: the task shows documents per side, not reads of both summed. */
+  sides: number;
+  task?: ProgressTask;
+  reads: number;
+  finished: boolean;
+}
+
+/**
+ * One progress task per collection, `<name> compared`, counting documents
+ * per side (both sides' reads halved). A task starts at its collection's
+ * first document and finishes once both sides' expected documents are
+ * read, so each shows its own duration; the rest finish at the end.
+ */
 export function createScanCounter(progress: Progress, plans: readonly ScanPlan[]): ScanCounter {
-  const tasks = new Map<string, { task: ProgressTask; done: number }>();
+  const counts = new Map<string, CollectionCount>();
   for (const plan of plans) {
-    const total = plan.expectedReads;
-    const task = progress.task(`verify:${plan.name}`, {
-      label: plan.name,
-      unit: 'documents',
-      ...(total === undefined ? {} : { total }),
-    });
-    tasks.set(plan.name, { task, done: 0 });
+    const sides = Math.max(1, Number(plan.readSource) + Number(plan.readTarget));
+    counts.set(plan.name, { plan, sides, reads: 0, finished: false });
   }
+  const taskOf = (entry: CollectionCount) => {
+    const total = entry.plan.expectedReads;
+    entry.task ??= progress.task(`verify:${entry.plan.name}`, {
+      label: `${entry.plan.name} compared`,
+      unit: 'documents',
+      ...(total === undefined ? {} : { total: Math.ceil(total / entry.sides) }),
+    });
+    return entry.task;
+  };
+  const finish = (entry: CollectionCount) => {
+    const task = taskOf(entry);
+    task.update(Math.ceil(entry.reads / entry.sides));
+    task.finish();
+    entry.finished = true;
+  };
   return {
     count(collection) {
-      const entry = tasks.get(collection);
-      if (!entry) return;
-      entry.done += 1;
-      if (entry.done % UPDATE_EVERY === 0) entry.task.update(entry.done);
+      const entry = counts.get(collection);
+      if (!entry || entry.finished) return;
+      entry.reads += 1;
+      const task = taskOf(entry);
+      if (entry.reads === entry.plan.expectedReads) finish(entry);
+      else if (entry.reads % UPDATE_EVERY === 0) task.update(Math.ceil(entry.reads / entry.sides));
     },
     finish() {
-      for (const entry of tasks.values()) {
-        entry.task.update(entry.done);
-        entry.task.finish();
-      }
+      for (const entry of counts.values()) if (!entry.finished) finish(entry);
     },
   };
 }

@@ -3,8 +3,10 @@
  * for what a half-done attempt left behind), then the collection's state,
  * progress and failures. The state only ever records batches that are
  * fully written, so the state file on disk is always a safe place to
- * resume from; a batch written again on resume is checked against what the
- * target already holds.
+ * resume from. A batch written again on resume (after a crash between its
+ * write and its state) is inserted as usual: the target refuses the `_id`s
+ * it holds, and only those are looked up and compared. Looking a resumed
+ * batch up first would cost FerretDB a scan of the collection per `_id`.
  */
 import type { InsertFailure } from '../../adapters/mongo/raw-insert.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
@@ -35,6 +37,8 @@ export interface CopyContext {
   failures: FailureLedger;
   /** Copy time per collection in this run, filled in as collections finish. */
   timings: Map<string, number>;
+  /** Documents inserted or replaced per collection in this run (not those already there). */
+  copied: Map<string, number>;
   signal?: AbortSignal;
 }
 
@@ -75,16 +79,17 @@ export function createBatchWriter(
   info: SourceCollectionInfo,
   state: CollectionState,
 ): BatchWriter {
+  // A resumed collection counts this run's documents only, so its rate and
+  // ETA are not inflated by what an earlier run copied.
+  const before = { documents: state.documents, bytes: state.bytes };
   const task: ProgressTask = ctx.progress.task(`migrate:${info.name}`, {
-    label: info.name,
+    label: before.documents > 0 ? `${info.name} after ${before.documents}` : info.name,
     unit: 'docs',
-    ...(info.documents === undefined ? {} : { total: Math.max(info.documents, state.documents) }),
+    ...(info.documents === undefined
+      ? {}
+      : { total: Math.max(0, info.documents - before.documents) }),
   });
-  task.update(state.documents, state.bytes);
   const started = Date.now();
-  // A resumed collection may hold documents written after the last saved
-  // state; check against the target until a batch finds none of its own.
-  let checkExisting = state.state !== 'pending';
 
   return {
     async write(docs) {
@@ -93,10 +98,9 @@ export function createBatchWriter(
       await ctx.limiter.take(docs.length);
       const outcome = await withRetry(
         `write to ${info.name}`,
-        (attempt) => ctx.writer.writeBatch(info.name, docs, checkExisting || attempt > 0),
+        (attempt) => ctx.writer.writeBatch(info.name, docs, attempt > 0),
         ctx.retry,
       );
-      checkExisting = outcome.alreadyPresent + outcome.replaced > 0;
       const bytes = docs.reduce((sum, doc) => sum + doc.length, 0);
       const lastId = readIdElement(docs[docs.length - 1] as Buffer);
       state.state = 'copying';
@@ -106,10 +110,12 @@ export function createBatchWriter(
       state.replaced += outcome.replaced;
       state.failed += outcome.failures.length;
       state.bytes += bytes;
+      const copied = outcome.inserted + outcome.replaced;
+      ctx.copied.set(info.name, (ctx.copied.get(info.name) ?? 0) + copied);
       if (lastId) state.lastId = encodeId(lastId);
       recordFailures(ctx, state, docs, outcome.failures);
       ctx.store.save();
-      task.update(state.documents, state.bytes);
+      task.update(state.documents - before.documents, state.bytes - before.bytes);
       ctx.overall.add(docs.length, bytes);
     },
     finish() {

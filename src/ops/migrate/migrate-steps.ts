@@ -42,7 +42,7 @@ import {
   publishReportFile,
   writeStoppedReport,
 } from './report.js';
-import { startResourceSampler } from './resource-sampler.js';
+import { isOnThisHost, startResourceSampler } from './resource-sampler.js';
 import type { RetryContext } from './retry.js';
 import type { MigrationSource } from './source.js';
 import type { TargetSide } from './target.js';
@@ -200,7 +200,8 @@ function withNextStep(
     ? `The target now holds a partial copy: run again from a good source with --drop${rollback}.`
     : `The copy so far is saved in ${statePath}; run the same command with --resume to continue.`;
   return new NsctlError(error.code, error.message, {
-    hint: `${error.hint} ${next}`,
+    // An interruption's own hint already says --resume: say it once, with the path.
+    hint: !hopeless && /--resume/.test(error.hint) ? next : `${error.hint} ${next}`,
     details: { ...error.details, statePath },
     ...(error.where ? { where: error.where } : {}),
     cause: error.cause ?? error,
@@ -261,6 +262,7 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
     dirname(input.statePath),
     options.sampleIntervalMs ?? 5000,
     options.onSample,
+    isOnThisHost(input.source.kind === 'mongodb' ? [options.to, options.from] : [options.to]),
   );
   const run = createRunState(input, store);
   let capture: { capture: ChangeCapture; from: ClusterTime } | undefined;

@@ -43,8 +43,11 @@ export interface MongoSourceOptions {
   paging?: 'id-order' | 'natural';
 }
 
-/** Up to this many `_id`s, FerretDB is asked one `_id` at a time (its `$in` scans everything). */
-const FERRET_SINGLE_LOOKUPS = 200;
+/**
+ * `_id`s per `$in` query. FerretDB scans the collection for any query by
+ * `_id`, one `_id` or a list alike, so beyond one list it is cheaper to
+ * read the collection once.
+ */
 const IN_CHUNK = 1000;
 
 async function describeCollections(db: Db): Promise<SourceCollectionInfo[]> {
@@ -210,18 +213,11 @@ async function findByIds(
   isFerretDB: boolean,
 ): Promise<Buffer[]> {
   const coll = db.collection(name);
-  if (isFerretDB && ids.length > FERRET_SINGLE_LOOKUPS) {
+  if (isFerretDB && ids.length > IN_CHUNK) {
     const all = coll.find({}, { raw: true, batchSize: 1000 }) as unknown as AsyncIterable<Buffer>;
     return collectByIds(all, ids, readIdElement);
   }
   const found: Buffer[] = [];
-  if (isFerretDB) {
-    for (const id of ids) {
-      const doc = await coll.findOne({ _id: decodeId(id) } as Document, { raw: true });
-      if (doc) found.push(doc as unknown as Buffer);
-    }
-    return found;
-  }
   for (let i = 0; i < ids.length; i += IN_CHUNK) {
     const part = ids.slice(i, i + IN_CHUNK).map(decodeId);
     const docs = await coll.find({ _id: { $in: part } } as Document, { raw: true }).toArray();
