@@ -10,6 +10,7 @@ import {
   createAgeDecryptStream,
   createAgeEncryptStream,
 } from '../../src/adapters/crypto/age-stream.js';
+import { passphraseUnwrapCount } from '../../src/adapters/crypto/passphrase-identity.js';
 import { type ErrorCode, NsctlError } from '../../src/core/errors.js';
 
 const unhandled: unknown[] = [];
@@ -74,6 +75,29 @@ test('passphrase: round trip with a low scrypt work factor (tests only)', async 
 
   assert.match(encrypted.subarray(0, 60).toString(), /-> scrypt \S+ 10\n/);
   assert.deepEqual(await decryptWith(encrypted, { passphrases: ['correct horse'] }), plaintext);
+});
+
+test('a passphrase backup opened again does not run scrypt again', async () => {
+  const encrypted = await pass(
+    plaintext,
+    createAgeEncryptStream({ passphrase: 'open me twice', scryptWorkFactor: 10 }),
+  );
+  const before = passphraseUnwrapCount();
+  assert.deepEqual(await decryptWith(encrypted, { passphrases: ['open me twice'] }), plaintext);
+  assert.deepEqual(await decryptWith(encrypted, { passphrases: ['open me twice'] }), plaintext);
+  assert.equal(passphraseUnwrapCount() - before, 1, 'the file key is unwrapped once');
+  // Another passphrase is not let in by the cache.
+  await assert.rejects(
+    decryptWith(encrypted, { passphrases: ['not this one'] }),
+    expectCode('DECRYPT_FAILED'),
+  );
+  // The same passphrase on another file (another header) runs scrypt for it.
+  const second = await pass(
+    plaintext,
+    createAgeEncryptStream({ passphrase: 'open me twice', scryptWorkFactor: 10 }),
+  );
+  assert.deepEqual(await decryptWith(second, { passphrases: ['open me twice'] }), plaintext);
+  assert.equal(passphraseUnwrapCount() - before, 3);
 });
 
 test('an empty input round-trips', async () => {

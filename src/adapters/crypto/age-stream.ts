@@ -10,6 +10,7 @@ import { Duplex } from 'node:stream';
 import { Decrypter, Encrypter } from 'age-encryption';
 
 import { NsctlError } from '../../core/errors.js';
+import { addCachedPassphrase } from './passphrase-identity.js';
 import { createPulledSource, type PulledSource, readWebStream } from './web-stream-bridge.js';
 
 /** age's own default; the age-encryption decrypter refuses anything above 20. */
@@ -92,7 +93,7 @@ function createDecrypter(options: AgeDecryptOptions): Decrypter {
   if (passphrases.length + identities.length === 0) {
     throw new NsctlError('DECRYPT_FAILED', 'no passphrase or identity was given to decrypt with');
   }
-  for (const passphrase of passphrases) decrypter.addPassphrase(passphrase);
+  for (const passphrase of passphrases) addCachedPassphrase(decrypter, passphrase);
   identities.forEach((identity, i) => {
     try {
       decrypter.addIdentity(identity);
