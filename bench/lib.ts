@@ -155,3 +155,15 @@ export async function dropDatabases(uri: string, names: string[]): Promise<void>
     await client.close();
   }
 }
+
+/** "FerretDB 1.24.2" or "MongoDB 8.0.4", for the report. */
+export async function describeServer(uri: string): Promise<string> {
+  const { connectMongo, readServerInfo } = await import('../src/adapters/mongo/connect.js');
+  const connection = await connectMongo({ uri, database: 'admin' });
+  try {
+    const info = await readServerInfo(connection);
+    return info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${info.version}`;
+  } finally {
+    await connection.close();
+  }
+}

@@ -26,6 +26,7 @@ import { acquireTestServer, type TestServer } from '../src/devserver/test-server
 import { runMigration } from '../src/ops/migrate/index.js';
 import {
   CLI,
+  describeServer,
   dropDatabases,
   machine,
   markdownTable,
@@ -195,7 +196,7 @@ try {
     ],
   ]);
   const body = [
-    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two ${source.kind} servers on the same machine. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB.`,
+    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB.`,
     '',
     table,
     '',
