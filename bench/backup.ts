@@ -23,6 +23,7 @@ import {
   CLI,
   describeServer,
   dropDatabases,
+  loadAverages,
   machine,
   markdownTable,
   mb,
@@ -81,6 +82,7 @@ try {
   const small = await seedOnce(withDb(server.uri, 'bench_small'), smallDays);
   const large = await seedOnce(withDb(server.uri, 'bench_large'), largeDays);
   const smallSize = await databaseBytes(small.uri);
+  const loadBefore = loadAverages();
 
   const rows: Array<{
     name: string;
@@ -212,7 +214,7 @@ try {
     ],
   ]);
   const body = [
-    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${size.docs} documents, ${mb(size.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallSize.bytes)} MB. Server: ${await describeServer(server.uri)} on the same machine${server.kind === 'external' ? ', given by NSCTL_BENCH_MONGODB_URI' : ''}.${large.reused ? '' : ` Seeding took ${large.seconds.toFixed(0)} s.`}`,
+    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${size.docs} documents, ${mb(size.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallSize.bytes)} MB. Server: ${await describeServer(server.uri)} on the same machine${server.kind === 'external' ? ', given by NSCTL_BENCH_MONGODB_URI' : ''}.${large.reused ? '' : ` Seeding took ${large.seconds.toFixed(0)} s.`} Load average (1 / 5 / 15 min) before the first scenario: ${loadBefore}; after the last: ${loadAverages()}.`,
     '',
     table,
     '',

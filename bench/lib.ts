@@ -1,7 +1,7 @@
 /** Shared by the benchmarks: timing child processes with peak RSS, machine facts, tables. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -166,4 +166,11 @@ export async function describeServer(uri: string): Promise<string> {
   } finally {
     await connection.close();
   }
+}
+
+/** The 1, 5 and 15 minute load averages, to show in a report how idle the machine was. */
+export function loadAverages(): string {
+  return loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' / ');
 }

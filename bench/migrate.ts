@@ -10,7 +10,7 @@
  * and peak RSS of (b) and (c) on a small and on the large data set.
  *
  * Usage: node --import tsx bench/migrate.ts
- *   BENCH_LARGE_DAYS (default 1000, about 1 GB), BENCH_SMALL_DAYS (default 50);
+ *   BENCH_LARGE_DAYS (default 1200, about 1.1 GB), BENCH_SMALL_DAYS (default 50);
  *   NSCTL_BENCH_SOURCE_URI and NSCTL_BENCH_TARGET_URI to use your own servers;
  *   BENCH_WRITE_REPORT=0 to leave docs/benchmarks.md alone.
  */
@@ -28,6 +28,7 @@ import {
   CLI,
   describeServer,
   dropDatabases,
+  loadAverages,
   machine,
   markdownTable,
   mb,
@@ -59,7 +60,7 @@ if (process.argv[2] === 'child') {
   process.exit(0);
 }
 
-const largeDays = Number(process.env.BENCH_LARGE_DAYS ?? 1000);
+const largeDays = Number(process.env.BENCH_LARGE_DAYS ?? 1200);
 const smallDays = Number(process.env.BENCH_SMALL_DAYS ?? 50);
 
 async function server(env: string | undefined): Promise<TestServer> {
@@ -104,6 +105,7 @@ try {
         join(work, `${db}.state.json`),
       ]),
     );
+  const loadBefore = loadAverages();
   console.error('running (a) read + insertMany loop…');
   const loop = await measure(
     ...node('bench/scenarios/insert-loop.ts', [large, withDb(target.uri, 'bench_loop')]),
@@ -130,6 +132,7 @@ try {
   console.error('running (c) on the small data set…');
   const smallVerify = await verify(small, withDb(target.uri, 'bench_migrated_small'));
 
+  const loadAfter = loadAverages();
   const copySeconds = fullResult.durations.copyMs / 1000;
   const rate = (seconds: number) => [
     (data.docs / seconds).toFixed(0),
@@ -196,7 +199,7 @@ try {
     ],
   ]);
   const body = [
-    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB.`,
+    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB. Load average (1 / 5 / 15 min) before the first scenario: ${loadBefore}; after the last: ${loadAfter}.`,
     '',
     table,
     '',
