@@ -132,6 +132,18 @@ export const ERROR_CATALOGUE = {
     summary: 'The backup storage refused a read or write (permissions, full disk, network).',
     hint: 'Check free space and permissions where backups are kept; nothing incomplete was marked good.',
   },
+  MIGRATE_REFUSED: {
+    exit: EXIT.usage,
+    summary:
+      "A migration's pre-flight checks found a problem (a non-empty target, the source itself as target, an unknown collection…); nothing was written.",
+    hint: 'Run the same command with --dry-run to see the whole pre-flight report, fix what it lists, then run it again.',
+  },
+  MIGRATE_STATE_INVALID: {
+    exit: EXIT.usage,
+    summary:
+      "A migration's state file is unreadable, not a state file, or belongs to another migration.",
+    hint: 'Pass --state with the file of this migration, or start again with --drop.',
+  },
   INTERRUPTED: {
     exit: EXIT.interrupted,
     summary: 'The command was interrupted; nothing it was writing was marked complete.',

@@ -135,7 +135,7 @@ test('a fresh migrate refuses to overwrite the state file of another migration',
     cwd,
   });
   assert.equal(b.code, 2, b.stderr);
-  assert.match(b.stderr, /belongs to another migration/);
+  assert.match(b.stderr, /MIGRATE_REFUSED.*belongs to another migration/);
   assert.match(b.stderr, /another --state/);
   assert.equal(await readFile(state, 'utf8'), before);
   assert.equal(await second.db.collection('entries').countDocuments(), 0);

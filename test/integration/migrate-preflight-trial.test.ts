@@ -88,7 +88,7 @@ test('a target that is the source itself is refused, by its URI or by what the s
 
   await assert.rejects(
     migrate(t.dbUri, alias, { drop: true }),
-    failsWith('USAGE', /same database/),
+    failsWith('MIGRATE_REFUSED', /same database/),
   );
   assert.equal(await t.db.collection('entries').countDocuments(), 40);
 
@@ -123,7 +123,7 @@ test('a mistyped name in --collections or --exclude is refused with the closest 
   );
   await assert.rejects(
     migrate(t.dbUri, target.dbUri, { selection: { exclude: ['entires'] } }),
-    failsWith('USAGE', /"entires" \(did you mean "entries"\?\)/),
+    failsWith('MIGRATE_REFUSED', /"entires" \(did you mean "entries"\?\)/),
   );
   assert.deepEqual(await collectionNames(target.db), []);
 

@@ -160,7 +160,7 @@ test('a source without any Nightscout collection is refused: probably the wrong 
   await other.db.collection('orders').insertOne({ item: 1 });
   const target = await t.scratch('not-nightscout-target');
   await assert.rejects(migrate(other.dbUri, target.dbUri), (error: unknown) => {
-    assert.ok(isCode('USAGE')(error));
+    assert.ok(isCode('MIGRATE_REFUSED')(error));
     assert.match((error as Error).message, /none of Nightscout's collections/);
     return true;
   });
@@ -191,7 +191,7 @@ test('a target holding other data is refused; --drop makes a rollback point, the
   await target.db.collection('notes').insertOne({ text: 'keep me in the rollback point' });
   const statePath = join(dir, 'occupied.state.json');
   await assert.rejects(migrate(t.dbUri, target.dbUri, { statePath }), (error: unknown) => {
-    assert.ok(isCode('USAGE')(error));
+    assert.ok(isCode('MIGRATE_REFUSED')(error));
     assert.match((error as Error).message, /already holds data in entries \(2\), notes \(1\)/);
     const preflight = (error as NsctlError).details?.preflight as { problems: string[] };
     assert.equal(preflight.problems.length, 1);

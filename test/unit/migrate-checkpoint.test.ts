@@ -88,3 +88,16 @@ test('the store writes atomically, coalesces saves and reads back what it wrote'
   await assert.rejects(readCheckpoint(path), NsctlError);
   assert.match(await readFile(path, 'utf8'), /torn/);
 });
+
+test('a state file that is not JSON or not a state file is MIGRATE_STATE_INVALID, naming the file', () => {
+  for (const text of ['{"collections": [', '{"hello": "world"}', '[]']) {
+    assert.throws(
+      () => parseCheckpoint(text, '/tmp/x.state.json'),
+      (error: unknown) =>
+        error instanceof NsctlError &&
+        error.code === 'MIGRATE_STATE_INVALID' &&
+        error.message.startsWith('/tmp/x.state.json ') &&
+        /--state/.test(error.hint),
+    );
+  }
+});

@@ -119,7 +119,7 @@ export function parseCheckpoint(text: string, where: string): Checkpoint {
 }
 
 function invalidState(where: string, problem: string, cause?: unknown): NsctlError {
-  return new NsctlError('USAGE', `${where} ${problem}`, {
+  return new NsctlError('MIGRATE_STATE_INVALID', `${where} ${problem}`, {
     where,
     hint: 'Pass --state with the file of this migration, or start again with --drop.',
     ...(cause === undefined ? {} : { cause }),

@@ -167,7 +167,7 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       };
     }
     if (report.problems.length > 0) {
-      throw new NsctlError('USAGE', `pre-flight: ${report.problems.join('; ')}`, {
+      throw new NsctlError('MIGRATE_REFUSED', `pre-flight: ${report.problems.join('; ')}`, {
         hint: 'Nothing was written. `nsctl migrate … --dry-run` shows the whole pre-flight report.',
         details: { preflight: report },
       });
