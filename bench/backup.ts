@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { generateAgeKeyPair } from '../src/adapters/crypto/age-keys.js';
 import { acquireTestServer } from '../src/devserver/test-server.js';
 import {
+  bsonSize,
   CLI,
   describeServer,
   dropDatabases,
@@ -53,11 +54,6 @@ await writeFile(plainConfig, `instance: bench\nbackup:\n  dir: ${work}/plain-bac
 await writeFile(join(work, 'key.txt'), `${keys.identity}\n`, { mode: 0o600 });
 
 /** Documents and raw BSON bytes, counted by reading them (server size statistics differ by engine). */
-async function databaseBytes(uri: string): Promise<{ docs: number; bytes: number }> {
-  const run = await measure(...node('bench/scenarios/drain.ts', [uri]));
-  return JSON.parse(run.stdout) as { docs: number; bytes: number };
-}
-
 /**
  * Documents a mongodb-snapshot file holds: one Extended JSON object per line,
  * documents tagged `"metaType":"doc"`. Used when the peer is stopped at the
@@ -81,7 +77,7 @@ try {
   await dropDatabases(server.uri, ['bench_restored', 'bench_loop']);
   const small = await seedOnce(withDb(server.uri, 'bench_small'), smallDays);
   const large = await seedOnce(withDb(server.uri, 'bench_large'), largeDays);
-  const smallSize = await databaseBytes(small.uri);
+  const smallSize = await bsonSize(small.uri);
   const loadBefore = loadAverages();
 
   const rows: Array<{

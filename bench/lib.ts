@@ -174,3 +174,12 @@ export function loadAverages(): string {
     .map((n) => n.toFixed(1))
     .join(' / ');
 }
+
+/**
+ * Documents and BSON bytes of a database, counted by reading every document
+ * (FerretDB's collStats sizes are those of its SQLite storage, not of the BSON).
+ */
+export async function bsonSize(uri: string): Promise<{ docs: number; bytes: number }> {
+  const run = await measure(...node('bench/scenarios/drain.ts', [uri]));
+  return JSON.parse(run.stdout) as { docs: number; bytes: number };
+}

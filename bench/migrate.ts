@@ -25,6 +25,7 @@ import { silentProgress } from '../src/core/progress.js';
 import { acquireTestServer, type TestServer } from '../src/devserver/test-server.js';
 import { runMigration } from '../src/ops/migrate/index.js';
 import {
+  bsonSize,
   CLI,
   describeServer,
   dropDatabases,
@@ -68,17 +69,14 @@ async function server(env: string | undefined): Promise<TestServer> {
   return acquireTestServer({ onStatus: (m) => console.error(m) });
 }
 
-async function size(uri: string): Promise<{ docs: number; bytes: number }> {
+/** Documents per the server's collection statistics (exact; their sizes are not BSON bytes). */
+async function documentCount(uri: string): Promise<number> {
   const client = await MongoClient.connect(uri);
   let docs = 0;
-  let bytes = 0;
-  for (const { name } of await client.db().listCollections({}, { nameOnly: true }).toArray()) {
-    const stats = await client.db().command({ collStats: name });
-    docs += Number(stats.count);
-    bytes += Number(stats.size);
-  }
+  for (const { name } of await client.db().listCollections({}, { nameOnly: true }).toArray())
+    docs += Number((await client.db().command({ collStats: name })).count);
   await client.close();
-  return { docs, bytes };
+  return docs;
 }
 
 const source = await server(process.env.NSCTL_BENCH_SOURCE_URI);
@@ -90,11 +88,9 @@ try {
   await dropDatabases(target.uri, ['bench_loop', 'bench_migrated', 'bench_migrated_small']);
   await seedOnce(small, smallDays);
   await seedOnce(large, largeDays);
-  const data = await size(large);
-  const smallData = await size(small);
-  console.error(
-    `data: ${data.docs} documents, ${mb(data.bytes)} MB (small: ${mb(smallData.bytes)} MB)`,
-  );
+  const largeDocs = await documentCount(large);
+  const smallData = await bsonSize(small);
+  console.error(`data: ${largeDocs} documents (small: ${mb(smallData.bytes)} MB)`);
 
   const migrate = (from: string, db: string) =>
     measure(
@@ -129,6 +125,11 @@ try {
   const drained = await measure(
     ...node('bench/scenarios/drain.ts', [large, withDb(target.uri, 'bench_migrated')]),
   );
+  // Both sides are equal (verified), so each holds half of what was drained.
+  const both = JSON.parse(drained.stdout) as { docs: number; bytes: number };
+  const data = { docs: both.docs / 2, bytes: both.bytes / 2 };
+  if (data.docs !== largeDocs)
+    throw new Error(`drained ${both.docs} documents from two sides of ${largeDocs} each`);
   console.error('running (c) on the small data set…');
   const smallVerify = await verify(small, withDb(target.uri, 'bench_migrated_small'));
 
