@@ -52,6 +52,11 @@ const checkpointSchema = z.object({
   paging: z.enum(['id-order', 'natural', 'stream']),
   /** copy → converge → done (the copy and a convergence completed at least once). */
   phase: z.enum(['copy', 'converge', 'done']),
+  /**
+   * When a --final run ended with the target verified equal: the migration
+   * is over, and the target may since be Nightscout's live database.
+   */
+  finalAt: z.string().optional(),
   /** Cluster time before the copy began, from which writes on the source are replayed. */
   captureFrom: z.object({ t: z.number(), i: z.number() }).optional(),
   collections: z.array(collectionStateSchema),

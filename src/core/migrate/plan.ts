@@ -45,7 +45,7 @@ export interface SpaceCheck {
 
 export interface MigrationPlan {
   collections: SourceCollectionInfo[];
-  /** Target collections that already hold documents. */
+  /** Target collections that already hold documents (of those copied, when partial). */
   occupied: TargetCollectionInfo[];
   nightscout: { present: string[]; missing: string[] };
   space: SpaceCheck;
@@ -62,6 +62,11 @@ export interface PlanInput {
   target: readonly TargetCollectionInfo[];
   targetFs?: FsUsage;
   nightscout: NightscoutCollections;
+  /**
+   * Only some collections are copied (--collections/--exclude): the target's
+   * other collections are left alone, so only those copied count as occupied.
+   */
+  partial?: boolean;
 }
 
 function orderForCopy(collections: readonly SourceCollectionInfo[]): SourceCollectionInfo[] {
@@ -102,7 +107,9 @@ export function buildMigrationPlan(input: PlanInput): MigrationPlan {
   const collections = orderForCopy(input.source);
   return {
     collections,
-    occupied: input.target.filter((c) => c.documents > 0),
+    occupied: input.target.filter(
+      (c) => c.documents > 0 && (!input.partial || collections.some((s) => s.name === c.name)),
+    ),
     nightscout: {
       present: expected.filter((name) => names.has(name)),
       missing: expected.filter((name) => !names.has(name)),

@@ -285,6 +285,11 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
     const convergeStarted = Date.now();
     const converged = await convergePhase(input, run);
     state.phase = 'done';
+    // A backup, archive or dump folder does not change: its one run is the final one.
+    const last = input.base.final || input.source.kind !== 'mongodb';
+    const failed = state.collections.some((c) => c.failed > 0);
+    if (last && converged.converged && converged.verification.equal && !failed)
+      state.finalAt = new Date().toISOString();
     await store.flush();
     resources = await sampler.stop();
     const note = capture?.capture.note;

@@ -58,6 +58,8 @@ export interface PreflightReport {
     description: string;
     server?: ServerSummary;
     collections: number;
+    /** Source collections --collections/--exclude left out. */
+    leftOut?: string[];
     documents?: number;
     bytes?: number;
   };
@@ -108,6 +110,7 @@ function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: s
       problems.push(
         `the state file ${options.statePath} cannot resume this migration: ${mismatch}`,
       );
+    else if (checkpoint.finalAt) problems.push(finishedProblem(options, checkpoint.finalAt));
     return 'resume' as const;
   }
   // A fresh run rewrites the state file: never that of another migration.
@@ -121,13 +124,24 @@ function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: s
   const list = plan.occupied.map((c) => `${c.name} (${c.documents})`).join(', ');
   const why = continuing
     ? `there is no state file at ${options.statePath} to resume from`
-    : checkpoint && !other
-      ? `a state file of an earlier run exists (${options.statePath}): pass --resume to continue it`
-      : 'pass --drop to replace it (a rollback point is made first), or choose an empty database';
+    : checkpoint?.finalAt && !other
+      ? finishedProblem(options, checkpoint.finalAt)
+      : checkpoint && !other
+        ? `a state file of an earlier run exists (${options.statePath}): pass --resume to continue it`
+        : 'pass --drop to replace it (a rollback point is made first), or choose an empty database';
   problems.push(
     `the target database ${options.target.database} already holds data in ${list}; ${why}`,
   );
   return 'none' as const;
+}
+
+/**
+ * A migration that ended with --final is over: its target may be
+ * Nightscout's live database by now, and another pass would delete
+ * whatever Nightscout wrote there since (it is not on the old source).
+ */
+function finishedProblem(options: PreflightOptions, finalAt: string): string {
+  return `this migration was finished with --final at ${finalAt} (${options.statePath}); since then the target may be Nightscout's live database, and another pass would delete what was written to it: compare the two with nsctl verify, or, to copy the source again, pass --drop (a rollback point is made first)`;
 }
 
 /** A source and target that are one database: `--drop` would delete the source. */
@@ -219,6 +233,7 @@ export async function runPreflight(
     target: targetCollections,
     ...(targetFs ? { targetFs } : {}),
     nightscout: options.nightscout,
+    partial: names.size < allNames.length,
   });
   const problems: string[] = [];
   await checkSource(options, allNames, plan, problems);
@@ -235,6 +250,9 @@ export async function runPreflight(
       description: options.source.description,
       ...(options.source.server ? { server: summarize(options.source.server) } : {}),
       collections: plan.collections.length,
+      ...(names.size < allNames.length
+        ? { leftOut: allNames.filter((name) => !names.has(name)) }
+        : {}),
       ...optional('documents', sum(data.map((c) => c.documents))),
       ...optional('bytes', sum(data.map((c) => c.bytes))),
     },

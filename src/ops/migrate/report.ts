@@ -93,11 +93,15 @@ export function describeNextSteps(
     );
   if (live && result.convergence && !result.convergence.converged)
     steps.push(
-      'the source kept changing during the passes: stop every uploader, then run the same command with --final',
+      `the target still differed from the source after ${result.convergence.passes.length} convergence ${result.convergence.passes.length === 1 ? 'pass' : 'passes'} (writes on the source, or on the target, while they ran): stop every uploader, then run the same command with --final`,
     );
   else if (live && !result.final)
     steps.push(
       'stop every uploader (phone apps, bridges, the old Nightscout site), then run the same command with --final for the last convergence pass and verification',
+    );
+  else if (result.ok && result.preflight.source.leftOut)
+    steps.push(
+      `only some collections were migrated (left out: ${result.preflight.source.leftOut.join(', ')}): Nightscout needs its whole database, so migrate those too before pointing it at ${target}`,
     );
   else if (result.ok)
     steps.push(

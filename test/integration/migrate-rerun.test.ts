@@ -1,0 +1,137 @@
+/**
+ * Running a migration again once it is over, and migrating only some
+ * collections: a finished migration is not "continued" (its target may be
+ * Nightscout's live database by then, and a convergence pass would delete
+ * what Nightscout wrote there); a partial run neither drops nor counts the
+ * target's other collections, and does not advise the switch-over.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
+import { configSchema } from '../../src/core/config/schema.js';
+import { NsctlError } from '../../src/core/errors.js';
+import { silentProgress } from '../../src/core/progress.js';
+import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
+import { rollbackPointMaker } from '../../src/ops/rollback.js';
+import { openTestDatabase } from '../helpers/db.js';
+
+const t = await openTestDatabase(import.meta.url);
+const dir = await mkdtemp(join(tmpdir(), 'nsctl-migrate-rerun-'));
+after(() => rm(dir, { recursive: true, force: true }));
+const config = configSchema.parse({ instance: 'rerun', backup: { dir } });
+
+await t.db
+  .collection('entries')
+  .insertMany(Array.from({ length: 30 }, (_, i) => ({ type: 'sgv', sgv: 100 + i })));
+await t.db.collection('food').insertMany([{ name: 'apple' }, { name: 'pear' }]);
+await t.db.collection('auth_subjects').insertOne({ name: 'follower', roles: ['readable'] });
+
+function migrate(to: string, extra: Partial<MigrateOptions> = {}) {
+  return runMigration({
+    from: t.dbUri,
+    to,
+    sourceContext: { config, cwd: dir },
+    nightscout: { collections: config.nightscout.collections },
+    progress: silentProgress,
+    ...extra,
+  });
+}
+
+const refused = (message: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof NsctlError, String(error));
+  assert.equal(error.code, 'MIGRATE_REFUSED', error.message);
+  assert.match(error.message, message);
+  return true;
+};
+
+test('a migration finished with --final is not continued: what Nightscout wrote to the target since is kept', async () => {
+  const target = await t.scratch('final');
+  const statePath = join(dir, 'final.state.json');
+  assert.equal((await migrate(target.dbUri, { statePath })).ok, true);
+  const last = await migrate(target.dbUri, { statePath, final: true });
+  assert.equal(last.ok, true);
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { finalAt?: string };
+  assert.ok(state.finalAt, 'the state file records the finished migration');
+
+  // Nightscout, now pointed at the target, writes a new reading there.
+  await target.db.collection('entries').insertOne({ type: 'sgv', sgv: 222, after: 'switch' });
+  for (const again of [{ resume: true }, { final: true }, {}])
+    await assert.rejects(
+      migrate(target.dbUri, { statePath, ...again }),
+      refused(/finished with --final at .*nsctl verify.*--drop/),
+    );
+  assert.equal(await target.db.collection('entries').countDocuments({ after: 'switch' }), 1);
+});
+
+test('a migration that has not had its --final run yet can still be continued', async () => {
+  const target = await t.scratch('notfinal');
+  const statePath = join(dir, 'notfinal.state.json');
+  assert.equal((await migrate(target.dbUri, { statePath })).ok, true);
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { finalAt?: string };
+  assert.equal(state.finalAt, undefined);
+  assert.equal((await migrate(target.dbUri, { statePath, resume: true })).ok, true);
+});
+
+test('--collections with --drop replaces only the named collections and does not advise the switch-over', async () => {
+  const target = await t.scratch('partial');
+  await target.db.collection('food').insertOne({ name: 'stale' });
+  await target.db.collection('custom_notes').insertMany([{ n: 1 }, { n: 2 }]);
+  const store = createLocalDirTarget(dir);
+  const maker = rollbackPointMaker(
+    {
+      target: store,
+      instance: 'rerun',
+      compression: 'gzip',
+      encryption: { type: 'none' },
+      keys: {},
+      progress: silentProgress,
+      toolVersion: '0.0.0-test',
+    },
+    target.dbUri,
+    'before-migrate',
+  );
+  const result = await migrate(target.dbUri, {
+    statePath: join(dir, 'partial.state.json'),
+    selection: { include: ['food'] },
+    drop: true,
+    createRollbackPoint: maker,
+    final: true,
+  });
+  assert.equal(result.ok, true);
+  assert.deepEqual(
+    result.preflight.target.occupied.map((c) => c.name),
+    ['food'],
+  );
+  assert.equal(await target.db.collection('custom_notes').countDocuments(), 2);
+  assert.deepEqual(
+    (
+      await target.db
+        .collection('food')
+        .find({}, { projection: { _id: 0 } })
+        .toArray()
+    )
+      .map((d) => d.name)
+      .sort(),
+    ['apple', 'pear'],
+  );
+  assert.deepEqual(result.preflight.source.leftOut?.sort(), ['auth_subjects', 'entries']);
+  const next = result.nextSteps.join('\n');
+  assert.doesNotMatch(next, /MONGODB_URI/);
+  assert.match(next, /only some collections were migrated \(left out: .*entries/);
+});
+
+test('--collections into a target whose other collections hold data is not refused for them', async () => {
+  const target = await t.scratch('partial-occupied');
+  await target.db.collection('custom_notes').insertOne({ n: 1 });
+  const result = await migrate(target.dbUri, {
+    statePath: join(dir, 'partial-occupied.state.json'),
+    selection: { include: ['food'] },
+  });
+  assert.equal(result.ok, true);
+  assert.equal(await target.db.collection('custom_notes').countDocuments(), 1);
+  assert.equal(await target.db.collection('food').countDocuments(), 2);
+});
