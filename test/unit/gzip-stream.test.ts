@@ -9,7 +9,11 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 
-import { createGunzipStream, createGzipStream } from '../../src/adapters/compress/gzip-stream.js';
+import {
+  createGunzipStream,
+  createGzipStream,
+  createSniffingGunzipStream,
+} from '../../src/adapters/compress/gzip-stream.js';
 import { type ErrorCode, NsctlError } from '../../src/core/errors.js';
 
 const unhandled: unknown[] = [];
@@ -113,6 +117,30 @@ test('a consumer that stops early does not hang', async () => {
   for await (const _ of gunzip) break;
 
   assert.ok(gunzip.destroyed);
+});
+
+test('the sniffing gunzip unpacks gzip and passes anything else through, however the bytes arrive', async () => {
+  const oneByteFirst = async (input: Buffer) => {
+    const out: Buffer[] = [];
+    const source = Readable.from([input.subarray(0, 1), input.subarray(1)]);
+    for await (const chunk of source.pipe(createSniffingGunzipStream())) out.push(chunk as Buffer);
+    return Buffer.concat(out);
+  };
+  assert.deepEqual(await pass(packed, createSniffingGunzipStream()), json);
+  assert.deepEqual(await oneByteFirst(packed), json);
+  assert.deepEqual(await pass(json, createSniffingGunzipStream()), json);
+  assert.deepEqual(await oneByteFirst(json), json);
+  assert.deepEqual(await pass(Buffer.alloc(0), createSniffingGunzipStream()), Buffer.alloc(0));
+  assert.deepEqual(
+    await pass(Buffer.from([0x1f]), createSniffingGunzipStream()),
+    Buffer.from([0x1f]),
+  );
+});
+
+test('the sniffing gunzip reports damaged gzip as ARCHIVE_CORRUPT', async () => {
+  const damaged = Buffer.from(packed);
+  damaged[packed.length - 6] = (damaged[packed.length - 6] ?? 0) ^ 0xff;
+  await assert.rejects(pass(damaged, createSniffingGunzipStream()), expectCode('ARCHIVE_CORRUPT'));
 });
 
 test('no promise rejection went unhandled', async () => {

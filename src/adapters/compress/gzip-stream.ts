@@ -37,17 +37,44 @@ export function translateGzipError(error: unknown): unknown {
 
 /** A gunzip Duplex whose errors are NsctlErrors; memory stays bounded by stream back-pressure. */
 export function createGunzipStream(): Duplex {
+  return Duplex.from((source: AsyncIterable<Buffer>) => gunzipAll(source));
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Gunzips the stream when it starts with gzip's magic bytes and passes it
+ * through unchanged otherwise: for files whose name does not say how they
+ * are packed inside another layer (an age file holds gzip or not).
+ */
+export function createSniffingGunzipStream(): Duplex {
   return Duplex.from(async function* (source: AsyncIterable<Buffer>) {
-    const gunzip = createGunzip();
-    // Errors reach us through the iteration below; this only keeps the promise handled.
-    const feeding = pipeline(source, gunzip).catch(() => undefined);
-    try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
-    } catch (error) {
-      throw translateGzipError(error);
-    } finally {
-      gunzip.destroy();
-      await feeding;
+    const iterator = source[Symbol.asyncIterator]();
+    let head = Buffer.alloc(0);
+    while (head.length < GZIP_MAGIC.length) {
+      const next = await iterator.next();
+      if (next.done) break;
+      head = Buffer.concat([head, next.value]);
     }
+    async function* whole(): AsyncGenerator<Buffer> {
+      if (head.length > 0) yield head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next())
+        yield next.value;
+    }
+    const gzipped = GZIP_MAGIC.every((b, i) => head[i] === b);
+    yield* gzipped ? gunzipAll(whole()) : whole();
   });
+}
+
+async function* gunzipAll(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  const feeding = pipeline(source, gunzip).catch(() => undefined);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw translateGzipError(error);
+  } finally {
+    gunzip.destroy();
+    await feeding;
+  }
 }

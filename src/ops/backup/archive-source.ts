@@ -18,7 +18,8 @@ import { createByteTap } from './byte-tap.js';
 import { createReverseLayers, type DecryptionKeys } from './layers.js';
 
 export interface ArchivePacking {
-  compression: 'gzip' | 'none';
+  /** `detect`: gzip or not, told by the first bytes under any encryption. */
+  compression: 'gzip' | 'none' | 'detect';
   encrypted: boolean;
   /** Stored size, when known (tells truncation from damage). */
   bytes?: number;
@@ -82,7 +83,7 @@ const ARCHIVE_MAGIC_LE = [0x6d, 0xe2, 0x99, 0x81];
 /** How a file is packed, from its first bytes. */
 export function sniffPacking(head: Uint8Array): Omit<ArchivePacking, 'bytes'> | undefined {
   const starts = (bytes: ArrayLike<number>) => Array.from(bytes).every((b, i) => head[i] === b);
-  if (starts(AGE_HEADER)) return { compression: 'gzip', encrypted: true };
+  if (starts(AGE_HEADER)) return { compression: 'detect', encrypted: true };
   if (starts(GZIP_MAGIC)) return { compression: 'gzip', encrypted: false };
   if (starts(ARCHIVE_MAGIC_LE)) return { compression: 'none', encrypted: false };
   return undefined;
@@ -105,10 +106,7 @@ async function readHead(path: string, length: number): Promise<Buffer> {
   }
 }
 
-/**
- * A mongodump archive file, packed any way nsctl understands. An encrypted
- * file is assumed gzipped inside when its name says `.gz`, as nsctl names them.
- */
+/** A mongodump archive file, packed any way nsctl understands, told by its bytes, not its name. */
 export async function openArchiveFile(path: string, keys: DecryptionKeys): Promise<OpenedArchive> {
   const head = await readHead(path, 32);
   const packing = sniffPacking(head);
@@ -122,12 +120,5 @@ export async function openArchiveFile(path: string, keys: DecryptionKeys): Promi
       },
     );
   }
-  const compression =
-    packing.encrypted && !/\.gz(\.age)?$/.test(path) ? 'none' : packing.compression;
-  return openArchiveStream(
-    createReadStream(path),
-    { ...packing, compression },
-    keys,
-    `archive ${path}`,
-  );
+  return openArchiveStream(createReadStream(path), packing, keys, `archive ${path}`);
 }

@@ -1,7 +1,11 @@
 /** The stream layers between the archive bytes and storage, in both directions. */
 import type { Duplex, Transform } from 'node:stream';
 
-import { createGunzipStream, createGzipStream } from '../../adapters/compress/gzip-stream.js';
+import {
+  createGunzipStream,
+  createGzipStream,
+  createSniffingGunzipStream,
+} from '../../adapters/compress/gzip-stream.js';
 import {
   createAgeDecryptStream,
   createAgeEncryptStream,
@@ -35,7 +39,7 @@ export interface DecryptionKeys {
 
 /** storage → [age -d] → [gunzip] → archive. */
 export function createReverseLayers(
-  compression: 'gzip' | 'none',
+  compression: 'gzip' | 'none' | 'detect',
   encrypted: boolean,
   keys: DecryptionKeys,
   expectedBytes?: number,
@@ -51,5 +55,6 @@ export function createReverseLayers(
     );
   }
   if (compression === 'gzip') layers.push(createGunzipStream());
+  if (compression === 'detect') layers.push(createSniffingGunzipStream());
   return layers;
 }
