@@ -27,6 +27,45 @@ function toSourceCollection(entry: ArchivePreludeCollection, expected?: number):
   };
 }
 
+/**
+ * Throws when a collection's count in the archive differs from the one its
+ * manifest recorded: the archive or the manifest changed after the backup.
+ */
+export function checkManifestCount(
+  event: ArchiveEvent,
+  expected: ReadonlyMap<string, number> | undefined,
+  description: string,
+): void {
+  if (event.kind !== 'namespace-end' || !expected) return;
+  const recorded = expected.get(event.collection);
+  if (recorded === undefined || recorded === event.documents) return;
+  throw new NsctlError(
+    'CHECKSUM_MISMATCH',
+    `${description}: ${event.collection} holds ${event.documents} documents, its manifest says ${recorded}`,
+    {
+      hint: 'The backup or its manifest changed after it was written: check it with `nsctl backup verify`, and use another backup.',
+      details: { collection: event.collection, expected: recorded, actual: event.documents },
+    },
+  );
+}
+
+/** Throws when the manifest names a collection the archive's prelude does not. */
+export function checkManifestCollections(
+  prelude: readonly ArchivePreludeCollection[],
+  expected: ReadonlyMap<string, number> | undefined,
+  description: string,
+): void {
+  if (!expected) return;
+  const names = new Set(prelude.map((entry) => entry.collection));
+  const missing = [...expected.keys()].filter((name) => !names.has(name));
+  if (missing.length > 0)
+    throw new NsctlError(
+      'CHECKSUM_MISMATCH',
+      `${description}: its manifest lists ${missing.join(', ')}, which the archive does not hold`,
+      { hint: 'The backup or its manifest changed after it was written: use another backup.' },
+    );
+}
+
 export function createArchiveDocumentSource(
   archive: OpenedArchive,
   options: ArchiveSourceOptions,
@@ -39,6 +78,11 @@ export function createArchiveDocumentSource(
       if (first.done || first.value.kind !== 'prelude') {
         throw new NsctlError('ARCHIVE_CORRUPT', `${options.description} has no prelude`);
       }
+      checkManifestCollections(
+        first.value.collections,
+        options.expectedDocuments,
+        options.description,
+      );
       return first.value.collections;
     });
     return prelude;
@@ -65,6 +109,7 @@ export function createArchiveDocumentSource(
     const wanted = new Set(names);
     for await (const event of { [Symbol.asyncIterator]: () => events }) {
       if (signal?.aborted) throw signal.reason;
+      checkManifestCount(event, options.expectedDocuments, options.description);
       // Known shortcoming: a time-series collection's data arrives as
       // `system.buckets.*` documents, which are never requested, so it
       // compares as empty here. Goes when both kinds of source read buckets.

@@ -10,7 +10,11 @@ import { readIdElement } from '../../core/compare/bson-elements.js';
 import { NsctlError } from '../../core/errors.js';
 import type { SourceCollectionInfo } from '../../core/migrate/plan.js';
 import type { OpenedArchive } from '../backup/archive-source.js';
-import { createArchiveDocumentSource } from '../compare/archive-document-source.js';
+import {
+  checkManifestCollections,
+  checkManifestCount,
+  createArchiveDocumentSource,
+} from '../compare/archive-document-source.js';
 import { collectByIds, type MigrationSource, type TaggedDocument } from './source.js';
 
 export interface ArchiveSourceOptions {
@@ -22,11 +26,16 @@ export interface ArchiveSourceOptions {
   expectedSha256?: string;
 }
 
-async function readPrelude(archive: OpenedArchive, description: string) {
+async function readPrelude(
+  archive: OpenedArchive,
+  description: string,
+  expected: ReadonlyMap<string, number> | undefined,
+) {
   const first = await archive.events.next();
   if (first.done || first.value.kind !== 'prelude') {
     throw new NsctlError('ARCHIVE_CORRUPT', `${description} has no prelude`);
   }
+  checkManifestCollections(first.value.collections, expected, description);
   return first.value.collections;
 }
 
@@ -45,6 +54,10 @@ function toInfo(
 }
 
 export function createArchiveSource(options: ArchiveSourceOptions): MigrationSource {
+  const expectedDocuments = options.expected
+    ? new Map([...options.expected].map(([name, e]) => [name, e.documents]))
+    : undefined;
+
   async function* readAll(
     names: readonly string[],
     signal?: AbortSignal,
@@ -52,9 +65,10 @@ export function createArchiveSource(options: ArchiveSourceOptions): MigrationSou
     const wanted = new Set(names);
     const archive = await options.open();
     try {
-      await readPrelude(archive, options.description);
+      await readPrelude(archive, options.description, expectedDocuments);
       for await (const event of { [Symbol.asyncIterator]: () => archive.events }) {
         if (signal?.aborted) throw signal.reason;
+        checkManifestCount(event, expectedDocuments, options.description);
         if (event.kind === 'document' && wanted.has(event.collection)) {
           yield { collection: event.collection, document: event.document };
         }
@@ -76,7 +90,7 @@ export function createArchiveSource(options: ArchiveSourceOptions): MigrationSou
     async listCollections() {
       const archive = await options.open();
       try {
-        const prelude = await readPrelude(archive, options.description);
+        const prelude = await readPrelude(archive, options.description, expectedDocuments);
         return prelude
           .filter((entry) => !entry.collection.startsWith('system.'))
           .map((entry) => toInfo(entry, options.expected));
@@ -87,9 +101,6 @@ export function createArchiveSource(options: ArchiveSourceOptions): MigrationSou
     readAll,
     findByIds: (name, ids, signal) => collectByIds(documentsOf(name, signal), ids, readIdElement),
     async openVerifySource() {
-      const expectedDocuments = options.expected
-        ? new Map([...options.expected].map(([name, e]) => [name, e.documents]))
-        : undefined;
       return createArchiveDocumentSource(await options.open(), {
         description: options.description,
         ...(expectedDocuments ? { expectedDocuments } : {}),
