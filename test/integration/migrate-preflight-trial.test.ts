@@ -18,7 +18,7 @@ import { silentProgress } from '../../src/core/progress.js';
 import { runBackup } from '../../src/ops/backup/run.js';
 import { runVerify } from '../../src/ops/compare/run-verify.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
-import { openTestDatabase } from '../helpers/db.js';
+import { openTestDatabase, withDatabase } from '../helpers/db.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const t = await openTestDatabase(import.meta.url);
@@ -285,4 +285,18 @@ test('--resume without a state file says it starts fresh, and copies everything'
     notes.join('\n'),
   );
   assert.equal(await target.db.collection('entries').countDocuments(), 40);
+});
+
+test('verify refuses two databases that both hold nothing (mistyped names), and still compares one empty side', async () => {
+  const nowhere = withDatabase(t.uri, 'nightscuot_missing_a');
+  const elsewhere = withDatabase(t.uri, 'nightscuot_missing_b');
+  await assert.rejects(
+    verify(nowhere, elsewhere),
+    failsWith(
+      'USAGE',
+      /neither .*nightscuot_missing_a.* nor .*nightscuot_missing_b.* holds any collection/,
+    ),
+  );
+  const oneSide = await verify(t.dbUri, elsewhere);
+  assert.equal(oneSide.equal, false);
 });

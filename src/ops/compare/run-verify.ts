@@ -8,6 +8,7 @@ import { isSameDatabaseUri } from '../../core/migrate/same-database.js';
 import { redact } from '../../core/redact.js';
 import { guessMongoUri, nameSide } from '../backup/source-spec.js';
 import { checkReportPath } from '../report-path.js';
+import type { DocumentSource } from './document-source.js';
 import { isMongoUri, openDocumentSource, type SourceContext } from './open-source.js';
 import { type VerifyOptions, type VerifyResult, verifyDatabases } from './verify-databases.js';
 
@@ -22,6 +23,22 @@ export interface RunVerifyOptions extends Omit<VerifyOptions, 'source' | 'target
 
 const SAME_DATABASE =
   'the source and the target are the same database: they are equal by definition; did you mean another --target?';
+
+/**
+ * Two empty sides are equal, but that is almost always two mistyped (or
+ * not yet created) database names, not a proof worth printing.
+ */
+async function refuseBothEmpty(source: DocumentSource, target: DocumentSource): Promise<void> {
+  const [a, b] = await Promise.all([source.listCollections(), target.listCollections()]);
+  if (a.length > 0 || b.length > 0) return;
+  throw new NsctlError(
+    'USAGE',
+    `neither ${source.description} nor ${target.description} holds any collection: there is nothing to compare`,
+    {
+      hint: 'Check the database name at the end of each URI (a database that does not exist reads as empty).',
+    },
+  );
+}
 
 export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult> {
   const { source: sourceSpec, target: targetSpec, sourceContext, ...rest } = options;
@@ -44,6 +61,7 @@ export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult
       throw nameSide(error, 'target');
     });
     try {
+      await refuseBothEmpty(source, target);
       const result = await verifyDatabases({
         ...rest,
         ...(reportFile ? { reportFile } : {}),
