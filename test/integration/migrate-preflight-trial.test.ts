@@ -300,3 +300,24 @@ test('verify refuses two databases that both hold nothing (mistyped names), and 
   const oneSide = await verify(t.dbUri, elsewhere);
   assert.equal(oneSide.equal, false);
 });
+
+test('verify with a --work-dir that is missing or a file says so, as a usage error', async () => {
+  const file = join(dir, 'a-file');
+  await writeFile(file, 'x');
+  for (const [workDir, problem] of [
+    [join(dir, 'nope', 'x'), /does not exist/],
+    [file, /is not a folder/],
+  ] as const) {
+    await assert.rejects(
+      runVerify({
+        source: t.dbUri,
+        target: t.dbUri,
+        sourceContext,
+        workDir,
+        nightscout: { collections: config.nightscout.collections },
+        progress: silentProgress,
+      }),
+      failsWith('USAGE', problem),
+    );
+  }
+});

@@ -166,12 +166,42 @@ async function finishReport(report: ReportWriter, result: VerifyResult): Promise
   }
 }
 
+const WORK_DIR_PROBLEMS: Record<string, string> = {
+  ENOENT: 'does not exist',
+  ENOTDIR: 'is not a folder',
+  EACCES: 'is not writable',
+  EPERM: 'is not writable',
+  EROFS: 'is on a read-only file system',
+  ENOSPC: 'has no space left',
+};
+
+/** The scratch folder for spilled partitions, under --work-dir or the system's temporary folder. */
+async function makeWorkDir(workDir: string | undefined): Promise<string> {
+  try {
+    return await mkdtemp(join(workDir ?? tmpdir(), 'nsctl-verify-'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const where = workDir ?? tmpdir();
+    throw new NsctlError(
+      workDir ? 'USAGE' : 'STORAGE_FAILED',
+      `cannot make a scratch folder in ${where}: it ${WORK_DIR_PROBLEMS[code] ?? `failed (${code || String(error)})`}`,
+      {
+        where,
+        hint: workDir
+          ? 'Pass --work-dir an existing, writable folder with room for the comparison (or leave it out to use the temporary folder).'
+          : 'Set TMPDIR, or pass --work-dir, to a writable folder with free space.',
+        cause: error,
+      },
+    );
+  }
+}
+
 export async function verifyDatabases(options: VerifyOptions): Promise<VerifyResult> {
   const started = Date.now();
   const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const listing = await listBoth(options);
   const plans = planScans(listing.names, ...listing.specs, budget);
-  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'nsctl-verify-'));
+  const dir = await makeWorkDir(options.workDir);
   let report: ReportWriter | undefined;
   try {
     report = options.reportFile ? await openReportWriter(options.reportFile) : undefined;
