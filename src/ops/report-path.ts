@@ -1,6 +1,8 @@
 /**
- * `--report FILE` checked before any work, so that a mistyped folder does
- * not surface only after an hour of copying. Nothing is created.
+ * A file named on the command line for nsctl to write (`--report`,
+ * `--state`), checked before any work, so that a mistyped folder does not
+ * surface only after an hour of copying, nor a file land where no later
+ * run looks. Nothing is created.
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -16,12 +18,17 @@ async function kindOf(path: string): Promise<'file' | 'directory' | 'other' | un
   }
 }
 
-/** The report's absolute path; refuses a path that is a folder or whose folder is missing. */
-export async function checkReportPath(file: string, cwd: string): Promise<string> {
+/** The file's absolute path; refuses a path that is a folder or whose folder is missing. */
+export async function checkOutputPath(
+  flag: string,
+  file: string,
+  cwd: string,
+  example: string,
+): Promise<string> {
   const path = resolve(cwd, file);
   const refuse = (why: string) =>
-    new NsctlError('USAGE', `--report ${file}: ${why}`, {
-      hint: 'Name a file in a folder that exists, e.g. --report ./report.json. Nothing was done.',
+    new NsctlError('USAGE', `${flag} ${file}: ${why}`, {
+      hint: `Name a file in a folder that exists, e.g. ${flag} ${example}. Nothing was done.`,
       where: path,
     });
   if ((await kindOf(path)) === 'directory') throw refuse('is a folder, not a file');
@@ -29,4 +36,8 @@ export async function checkReportPath(file: string, cwd: string): Promise<string
   if (folder === undefined) throw refuse(`the folder ${dirname(path)} does not exist`);
   if (folder !== 'directory') throw refuse(`${dirname(path)} is not a folder`);
   return path;
+}
+
+export function checkReportPath(file: string, cwd: string): Promise<string> {
+  return checkOutputPath('--report', file, cwd, './report.json');
 }

@@ -321,3 +321,14 @@ test('verify with a --work-dir that is missing or a file says so, as a usage err
     );
   }
 });
+
+test('--state in a folder that does not exist is refused before anything is written, like --report', async () => {
+  const target = await t.scratch('state-folder');
+  const missing = join(dir, 'no-such-folder', 'migrate.state.json');
+  for (const dryRun of [true, false])
+    await assert.rejects(
+      migrate(t.dbUri, target.dbUri, { statePath: missing, dryRun }),
+      failsWith('USAGE', /--state .*the folder .*no-such-folder does not exist/),
+    );
+  assert.deepEqual(await collectionNames(target.db), []);
+});

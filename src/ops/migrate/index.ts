@@ -23,7 +23,7 @@ import {
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../core/migrate/retry-policy.js';
 import { mongoLocationTag, parseMongoLocation } from '../../core/mongo-location.js';
 import { nameSide } from '../backup/source-spec.js';
-import { checkReportPath } from '../report-path.js';
+import { checkOutputPath, checkReportPath } from '../report-path.js';
 import { readCheckpoint } from './checkpoint.js';
 import { runMigrationSteps } from './migrate-steps.js';
 import { openMigrationSource, type SourceContext } from './open-source.js';
@@ -75,8 +75,15 @@ async function openState(
   target: TargetSide,
   identity: CheckpointIdentity,
 ) {
-  if (options.statePath)
-    return { statePath: options.statePath, checkpoint: await readCheckpoint(options.statePath) };
+  if (options.statePath) {
+    const statePath = await checkOutputPath(
+      '--state',
+      options.statePath,
+      options.sourceContext.cwd,
+      './migrate.state.json',
+    );
+    return { statePath, checkpoint: await readCheckpoint(statePath) };
+  }
   const statePath = defaultStatePath(options.sourceContext, options.to, target.database);
   const checkpoint = await readCheckpoint(statePath);
   if (checkpoint || !(options.resume || options.final)) return { statePath, checkpoint };
