@@ -63,6 +63,16 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown }).code;
+  if (/unsupported authentication mechanism/i.test(message)) {
+    return new NsctlError(
+      'MONGO_AUTH_FAILED',
+      `authentication to ${safeUri} failed: ${redact(message)}`,
+      {
+        hint: 'The server does not accept the way the driver signs in: name one it supports in the URI, e.g. ?authMechanism=SCRAM-SHA-256.',
+        cause: error,
+      },
+    );
+  }
   if (code === 18 || /auth(entication)? failed/i.test(message)) {
     return new NsctlError('MONGO_AUTH_FAILED', `authentication to ${safeUri} failed`, {
       cause: error,
@@ -125,8 +135,12 @@ export async function connectMongo(
   const dbName = resolveDatabaseName(target);
   let client: MongoClient;
   try {
+    // A timeout in the URI counts unless the caller sets one.
+    const timeout =
+      options.serverSelectionTimeoutMS ??
+      (/[?&]serverSelectionTimeoutMS=/i.test(target.uri) ? undefined : 10_000);
     client = new MongoClient(target.uri, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+      ...(timeout === undefined ? {} : { serverSelectionTimeoutMS: timeout }),
       appName: options.appName ?? 'nsctl',
       ...options.driver,
     });
@@ -137,6 +151,11 @@ export async function connectMongo(
       'MONGO_URI_INVALID',
       `invalid connection string ${safeUri}: ${redact(message)}`,
       {
+        ...(/:\/\/[^/?]*@[^/?]*@/.test(target.uri)
+          ? {
+              hint: 'The URI has more than one "@" before its host: an "@", ":" or "/" in the user name or password must be percent-encoded ("@" is %40, ":" is %3A, "/" is %2F).',
+            }
+          : {}),
         cause: error,
       },
     );
