@@ -104,3 +104,19 @@ test('requireValidConfig names file, line and key', () => {
       error.message.startsWith('/etc/nsctl.yaml:2: log.level:'),
   );
 });
+
+test('a bad value from the environment is blamed on the variable, not on a config file that does not exist', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsctl-config-'));
+  const loaded = await loadConfig({ cwd: dir, env: { NSCTL_API_SECRET: 'short' } });
+  assert.throws(
+    () => requireValidConfig(loaded),
+    (error: unknown) => {
+      assert.ok(error instanceof NsctlError);
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /^settings \(no nsctl\.yaml was found\): nightscout\.apiSecret:/);
+      assert.match(error.message, /comes from the environment: NSCTL_API_SECRET/);
+      assert.doesNotMatch(error.message, /short/);
+      return true;
+    },
+  );
+});

@@ -102,7 +102,9 @@ function registerUriPassword(uri: string): void {
 export function requireValidConfig(loaded: LoadedConfig): NsctlConfig {
   const first = loaded.errors[0];
   if (loaded.config && !first) return loaded.config;
-  const where = `${loaded.file ?? DEFAULT_CONFIG_FILE}${first?.line ? `:${first.line}` : ''}`;
+  const where = loaded.file
+    ? `${loaded.file}${first?.line ? `:${first.line}` : ''}`
+    : `settings (no ${DEFAULT_CONFIG_FILE} was found)`;
   const count = loaded.errors.length;
   throw new NsctlError(
     first?.path === '' ? 'CONFIG_SYNTAX' : 'CONFIG_INVALID',

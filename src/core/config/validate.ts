@@ -80,10 +80,22 @@ export function validateConfigText(text: string, options: ValidateOptions = {}):
 
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) errors.push(describeIssue(issue, locate));
+    for (const issue of parsed.error.issues)
+      errors.push(fromEnvironment(describeIssue(issue, locate), options.secrets ?? {}));
     return { errors, warnings };
   }
   return { config: parsed.data, errors, warnings };
+}
+
+/** A problem with a value that came from the environment says so, not just the file. */
+function fromEnvironment(problem: ConfigProblem, secrets: Record<string, string>): ConfigProblem {
+  const source = SECRET_ENV.find((s) => s.path.join('.') === problem.path && s.env in secrets);
+  if (!source) return problem;
+  const { line: _line, column: _column, ...rest } = problem;
+  return {
+    ...rest,
+    message: `${problem.message} (the value comes from the environment: ${source.env} or ${source.env}_FILE, not the file)`,
+  };
 }
 
 function findKeyNode(
