@@ -90,11 +90,32 @@ export function buildProgram(state: ProgramState, version: string): Command {
       },
     });
   registerCommands(program, state);
+  deferMandatoryChecks(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  $ nsctl demo\n  $ nsctl doctor --config /etc/nsctl/nsctl.yaml\n  $ nsctl dev seed --uri mongodb://127.0.0.1:27017/nightscout --days 30\n\nExit codes: 0 ok, 1 check failed, 2 usage or config error, 3 unreachable, 4 integrity failure, 70 internal error, 130 interrupted.',
   );
   return program;
+}
+
+/**
+ * Commander reports a missing required option before an unknown one, so
+ * `--form x` said "--from not specified" instead of suggesting --from.
+ * Required options are checked here instead, in a hook that runs after the
+ * unknown-option check, with commander's own wording.
+ */
+function deferMandatoryChecks(command: Command): void {
+  const required = command.options.filter((option) => option.mandatory);
+  for (const option of required) option.mandatory = false;
+  if (required.length > 0)
+    command.hook('preAction', (self) => {
+      for (const option of required)
+        if (self.getOptionValue(option.attributeName()) === undefined)
+          self.error(`error: required option '${option.flags}' not specified`, {
+            code: 'commander.missingMandatoryOptionValue',
+          });
+    });
+  for (const sub of command.commands) deferMandatoryChecks(sub);
 }
 
 /** Runs nsctl with the given arguments and returns the exit code. */

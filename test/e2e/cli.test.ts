@@ -28,6 +28,19 @@ test('every command has --help with an example', async () => {
   }
 });
 
+test('a mistyped required option is named as unknown, with a suggestion; a missing one is still reported', async () => {
+  const typo = await runNsctl(['migrate', '--form', 'mongodb://a/b', '--to', 'mongodb://c/d']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown option '--form'/);
+  assert.match(typo.stderr, /Did you mean --from\?/);
+  const missing = await runNsctl(['verify', '--source', 'mongodb://a/b']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /required option '--target <uri>' not specified/);
+  const json = await runNsctl(['--json', 'rollback', 'create']);
+  assert.equal(json.code, 2);
+  assert.match(JSON.parse(json.stdout).error.message, /required option '--label <text>'/);
+});
+
 test('an unknown command exits 2 with a suggestion', async () => {
   const run = await runNsctl(['doctr']);
   assert.equal(run.code, 2);
