@@ -186,7 +186,10 @@ async function confirmFinal(context: CommandContext): Promise<void> {
       'Final pass: have you stopped every uploader (phone apps, bridges, the old Nightscout site)? [y/N] ',
     );
     if (!/^y(es)?$/i.test(answer.trim()))
-      throw usageError('final pass not confirmed; nothing was done');
+      throw usageError(
+        'final pass not confirmed; nothing was done',
+        'Stop every uploader, then run the same command again and answer y (or pass --yes).',
+      );
   } finally {
     prompt.close();
   }

@@ -120,6 +120,7 @@ function describeStatus(c: CollectionComparison): string {
 
 function listLine(c: CollectionComparison, what: string, ids: ListedId[], total: number): string[] {
   if (total === 0) return [];
+  if (ids.length === 0) return [`  ${c.name}: ${total} ${what} (none listed: --max-listed 0)`];
   const shown = ids.length < total ? ` (first ${ids.length} of ${total})` : '';
   return [`  ${c.name}: ${total} ${what}${shown}: ${ids.map((i) => i.label).join(', ')}`];
 }

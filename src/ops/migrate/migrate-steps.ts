@@ -113,7 +113,7 @@ async function copyPhase(input: StepsInput, run: RunState): Promise<void> {
   options.onEvent?.({
     kind: 'phase',
     phase: 'copy',
-    message: `copying ${plan.collections.length} collections`,
+    message: `copying ${plan.collections.length} ${plan.collections.length === 1 ? 'collection' : 'collections'}`,
   });
   const existing = await listTargetNames(db);
   for (const info of plan.collections) {
@@ -197,7 +197,7 @@ function withNextStep(
     ? `, or return the target to what it held with ${rollbackCommand(rollbackPoint, input.target.connection.safeUri, dir ? { dir } : {})}`
     : '';
   const next = hopeless
-    ? `The target now holds a partial copy: run again from a good source with --drop${rollback}.`
+    ? `The target may now hold a partial copy: run again from a good source with --drop${rollback}.`
     : `The copy so far is saved in ${statePath}; run the same command with --resume to continue.`;
   return new NsctlError(error.code, error.message, {
     // An interruption's own hint already says --resume: say it once, with the path.
