@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-
 import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
+import { renderResult } from '../../src/cli/commands/migrate-render.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { NsctlError } from '../../src/core/errors.js';
 import { silentProgress } from '../../src/core/progress.js';
@@ -134,4 +134,19 @@ test('--collections into a target whose other collections hold data is not refus
   assert.equal(result.ok, true);
   assert.equal(await target.db.collection('custom_notes').countDocuments(), 1);
   assert.equal(await target.db.collection('food').countDocuments(), 2);
+});
+
+test('a verification that finds only an index missing says so, not "0 missing, 0 extra, 0 different"', async () => {
+  await t.db.collection('entries').createIndex({ sgv: 1 }, { name: 'sgv_1' });
+  const target = await t.scratch('index-gone');
+  const statePath = join(dir, 'index-gone.state.json');
+  assert.equal((await migrate(target.dbUri, { statePath })).ok, true);
+  await target.db.collection('entries').dropIndex('sgv_1');
+  const again = await migrate(target.dbUri, { statePath, resume: true });
+  assert.equal(again.ok, false, "the dropped index is found");
+  const text = renderResult(again);
+  assert.match(
+    text,
+    /verification: DIFFERENT \(0 missing, 0 extra, 0 different documents; 1 index difference/,
+  );
 });

@@ -116,7 +116,7 @@ function describeVerification(result: MigrateResult): string[] {
     lines.push(
       v.equal
         ? `verification: IDENTICAL, ${t.matching} documents byte for byte, indexes and options`
-        : `verification: DIFFERENT (${t.missing} missing, ${t.extra} extra, ${t.different} different documents; see --report or nsctl verify)`,
+        : `verification: DIFFERENT (${describeDifferences(v)}; see --report or nsctl verify)`,
     );
     lines.push(...describeNightscoutChecks(v.nightscout));
   }
@@ -167,4 +167,18 @@ export function renderResult(result: MigrateResult, dir?: string): string {
     `state: ${result.statePath}${result.reportFile ? `; report: ${result.reportFile}` : ''}`,
     ...result.nextSteps.map((s) => `next: ${s}`),
   ].join('\n');
+}
+
+/** What differs, documents first, then what a document count does not show. */
+function describeDifferences(v: NonNullable<MigrateResult['verification']>): string {
+  const t = v.totals;
+  const parts = [`${t.missing} missing, ${t.extra} extra, ${t.different} different documents`];
+  const indexes = v.collections.reduce((n, c) => n + c.indexes.length, 0);
+  if (indexes > 0) parts.push(`${indexes} index ${indexes === 1 ? 'difference' : 'differences'}`);
+  const options = v.collections.filter((c) => c.options).length;
+  if (options > 0) parts.push(`options differ in ${options} ${options === 1 ? 'collection' : 'collections'}`);
+  const absent = v.collections.filter((c) => c.presence !== 'both').map((c) => c.name);
+  if (absent.length > 0) parts.push(`only on one side: ${absent.join(', ')}`);
+  if (!v.nightscout.ok) parts.push("Nightscout's checks failed");
+  return parts.join('; ');
 }
