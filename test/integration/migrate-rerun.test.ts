@@ -143,7 +143,7 @@ test('a verification that finds only an index missing says so, not "0 missing, 0
   assert.equal((await migrate(target.dbUri, { statePath })).ok, true);
   await target.db.collection('entries').dropIndex('sgv_1');
   const again = await migrate(target.dbUri, { statePath, resume: true });
-  assert.equal(again.ok, false, "the dropped index is found");
+  assert.equal(again.ok, false, 'the dropped index is found');
   const text = renderResult(again);
   assert.match(
     text,

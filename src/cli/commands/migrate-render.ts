@@ -176,7 +176,8 @@ function describeDifferences(v: NonNullable<MigrateResult['verification']>): str
   const indexes = v.collections.reduce((n, c) => n + c.indexes.length, 0);
   if (indexes > 0) parts.push(`${indexes} index ${indexes === 1 ? 'difference' : 'differences'}`);
   const options = v.collections.filter((c) => c.options).length;
-  if (options > 0) parts.push(`options differ in ${options} ${options === 1 ? 'collection' : 'collections'}`);
+  if (options > 0)
+    parts.push(`options differ in ${options} ${options === 1 ? 'collection' : 'collections'}`);
   const absent = v.collections.filter((c) => c.presence !== 'both').map((c) => c.name);
   if (absent.length > 0) parts.push(`only on one side: ${absent.join(', ')}`);
   if (!v.nightscout.ok) parts.push("Nightscout's checks failed");
