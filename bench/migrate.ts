@@ -55,9 +55,27 @@ async function runChild(from: string, to: string, statePath: string): Promise<vo
   console.log(JSON.stringify({ ok: result.ok, durations: result.durations, indexMs }));
 }
 
+/** An error's message and its causes' messages, without the driver's result objects. */
+function describeChain(error: unknown): string {
+  const lines: string[] = [];
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const { name, code, message } = e as { name?: string; code?: unknown; message?: string };
+    lines.push(
+      `${name ?? 'Error'}${code === undefined ? '' : ` [${String(code)}]`}: ${message ?? String(e)}`,
+    );
+    e = (e as { cause?: unknown }).cause;
+  }
+  return lines.join('\n  caused by ');
+}
+
 if (process.argv[2] === 'child') {
   const [from, to, state] = process.argv.slice(3) as [string, string, string];
-  await runChild(from, to, state);
+  try {
+    await runChild(from, to, state);
+  } catch (error) {
+    console.error(describeChain(error));
+    process.exit(1);
+  }
   process.exit(0);
 }
 
