@@ -53,8 +53,9 @@ const checkpointSchema = z.object({
   /** copy → converge → done (the copy and a convergence completed at least once). */
   phase: z.enum(['copy', 'converge', 'done']),
   /**
-   * When a --final run ended with the target verified equal: the migration
-   * is over, and the target may since be Nightscout's live database.
+   * When a last run (--final, or any run from a backup, archive or dump
+   * folder, which cannot change) ended with the target verified equal: the
+   * migration is over, and the target may since be Nightscout's live database.
    */
   finalAt: z.string().optional(),
   /** Cluster time before the copy began, from which writes on the source are replayed. */
