@@ -30,7 +30,8 @@ function describeTarget(result: MigrateResult): string {
 export function renderPlan(result: MigrateResult): string {
   const p = result.preflight;
   const rows = [
-    ['collection', 'type', 'documents', 'size', 'indexes'],
+    // The size is what the source reports (on FerretDB its storage, not BSON bytes).
+    ['collection', 'type', 'documents', 'size (source stats)', 'indexes'],
     ...p.collections.map((c) => [
       c.name,
       c.type,
@@ -67,7 +68,7 @@ function collectionRows(result: MigrateResult): string[][] {
       'present',
       'replaced',
       'failed',
-      'size',
+      'BSON size',
       'time',
       'indexes',
     ],
