@@ -74,13 +74,19 @@ function liveStream(list: Document[], fail?: Error) {
   }
   return { events: run(), close: async () => close() };
 }
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** Waits until `done()` holds (the capture runs on its own), failing after 5 s. */
+async function eventually(done: () => boolean): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > until) assert.fail('the capture did not get there within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 test('a capture follows its stream until stopped, without a note when stopped on purpose', async () => {
   const stream = liveStream([event('insert', 'entries', 'a'), event('delete', 'entries', 'b')]);
   const capture = captureFrom(stream.events, stream.close);
-  await settle();
-  assert.equal(capture.events, 2);
+  await eventually(() => capture.events === 2);
   await capture.stop();
   assert.equal(capture.note, undefined);
   assert.equal(capture.take().get('entries')?.length, 2);
@@ -89,7 +95,7 @@ test('a capture follows its stream until stopped, without a note when stopped on
 test('a capture whose stream fails or ends early says so', async () => {
   const failing = liveStream([event('insert', 'entries', 'a')], new Error('oplog window passed'));
   const failed = captureFrom(failing.events, failing.close);
-  await settle();
+  await eventually(() => failed.note !== undefined);
   assert.match(failed.note ?? '', /change capture stopped: .*oplog window passed/);
   assert.equal(failed.take().get('entries')?.length, 1, 'what came before the failure is kept');
   await failed.stop();
@@ -98,11 +104,11 @@ test('a capture whose stream fails or ends early says so', async () => {
     yield event('invalidate', undefined);
   }
   const early = captureFrom(ended(), async () => {});
-  await settle();
+  await eventually(() => early.note !== undefined);
   assert.match(early.note ?? '', /invalidate/);
   await early.stop();
   const quiet = captureFrom((async function* () {})(), async () => {});
-  await settle();
+  await eventually(() => quiet.note !== undefined);
   assert.match(quiet.note ?? '', /ended during the copy/);
   await quiet.stop();
 });
