@@ -52,3 +52,20 @@ test('a server that refuses the sign-in mechanism is not reported as a wrong pas
   assert.match(error.message, /Unsupported authentication mechanism "SCRAM-SHA-1"/);
   assert.match(error.hint, /authMechanism=SCRAM-SHA-256/);
 });
+
+test('a bulk write that lost its connection is MONGO_UNREACHABLE, not an operation failure', () => {
+  const bulk = Object.assign(new Error('connection 1 to 127.0.0.1:41337 closed'), {
+    name: 'MongoBulkWriteError',
+  });
+  assert.equal(translateMongoError(bulk, 'mongodb://h/ns').code, 'MONGO_UNREACHABLE');
+  const wrapped = Object.assign(new Error('bulk write failed'), {
+    name: 'MongoBulkWriteError',
+    cause: Object.assign(new Error('read ECONNRESET'), { name: 'MongoNetworkError' }),
+  });
+  assert.equal(translateMongoError(wrapped, 'mongodb://h/ns').code, 'MONGO_UNREACHABLE');
+  const duplicate = Object.assign(new Error('E11000 duplicate key error'), {
+    name: 'MongoBulkWriteError',
+    code: 11000,
+  });
+  assert.equal(translateMongoError(duplicate, 'mongodb://h/ns').code, 'MONGO_OPERATION_FAILED');
+});

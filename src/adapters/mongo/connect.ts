@@ -59,6 +59,17 @@ function registerUriPassword(uri: string): void {
   if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
 }
 
+const CONNECTION_LOST = /connection .*(closed|reset)|ECONNRESET|EPIPE|socket hang up/i;
+
+function causedByNetworkLoss(error: unknown): boolean {
+  let cause = (error as { cause?: unknown } | null)?.cause;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
+    if (/^Mongo(Network|PoolCleared|TopologyClosed)/.test(cause.name)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function translateMongoError(error: unknown, safeUri: string): NsctlError {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
@@ -89,7 +100,11 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
   }
   if (
     /^Mongo(ServerSelection|Network|PoolCleared|TopologyClosed)/.test(name) ||
-    /ENOTFOUND|querySrv|ECONNREFUSED/.test(message)
+    /ENOTFOUND|querySrv|ECONNREFUSED/.test(message) ||
+    // A bulk write that lost its connection is a MongoBulkWriteError whose
+    // message is the network error's; so is a cause further down.
+    CONNECTION_LOST.test(message) ||
+    causedByNetworkLoss(error)
   ) {
     return new NsctlError(
       'MONGO_UNREACHABLE',
