@@ -162,7 +162,12 @@ export async function describeServer(uri: string): Promise<string> {
   const connection = await connectMongo({ uri, database: 'admin' });
   try {
     const info = await readServerInfo(connection);
-    return info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion}` : `MongoDB ${info.version}`;
+    if (!info.ferretdbVersion) return `MongoDB ${info.version}`;
+    // The test server built from tools/ferretdb-server reports "unknown": its module says which.
+    if (info.ferretdbVersion !== 'unknown') return `FerretDB ${info.ferretdbVersion}`;
+    const goMod = readFileSync(`${ROOT}tools/ferretdb-server/go.mod`, 'utf8');
+    const built = /github\.com\/FerretDB\/FerretDB (v[\w.-]+)/.exec(goMod)?.[1];
+    return `FerretDB ${built ?? 'unknown'} (SQLite, MongoDB ${info.version} wire protocol)`;
   } finally {
     await connection.close();
   }
