@@ -4,8 +4,8 @@
  * become their own NsctlError, with the URI redacted.
  */
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
-
 import { NsctlError } from '../../core/errors.js';
+import { CONNECTION_LOST } from '../../core/migrate/retry-policy.js';
 import { databaseFromUri } from '../../core/mongo-uri.js';
 import { redact, registerSecret } from '../../core/redact.js';
 
@@ -58,8 +58,6 @@ function registerUriPassword(uri: string): void {
   const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
   if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
 }
-
-const CONNECTION_LOST = /connection .*(closed|reset)|ECONNRESET|EPIPE|socket hang up/i;
 
 function causedByNetworkLoss(error: unknown): boolean {
   let cause = (error as { cause?: unknown } | null)?.cause;

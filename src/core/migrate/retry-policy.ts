@@ -53,8 +53,13 @@ const TRANSIENT_CODES = new Set([
 
 const TRANSIENT_LABELS = ['RetryableWriteError', 'TransientTransactionError', 'ResetPool'];
 
-const TRANSIENT_MESSAGE =
-  /operation exceeded time limit|connection .*(closed|reset)|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up|not (writable )?primary/i;
+/** A connection that was open and went away, as drivers and sockets word it. */
+export const CONNECTION_LOST = /connection .*(closed|reset)|ECONNRESET|EPIPE|socket hang up/i;
+
+const TRANSIENT_MESSAGE = new RegExp(
+  `operation exceeded time limit|${CONNECTION_LOST.source}|ECONNREFUSED|ETIMEDOUT|not (writable )?primary`,
+  'i',
+);
 
 interface ErrorLike {
   name?: unknown;

@@ -222,6 +222,7 @@ export async function runPreflight(
     {},
   );
   const names = new Set(selectCollections(allNames, options.selection));
+  const leftOut = allNames.filter((name) => !names.has(name));
   const db = options.target.connection.db;
   const [targetCollections, targetFs] = await Promise.all([
     listTargetCollections(db),
@@ -233,7 +234,7 @@ export async function runPreflight(
     target: targetCollections,
     ...(targetFs ? { targetFs } : {}),
     nightscout: options.nightscout,
-    partial: names.size < allNames.length,
+    partial: leftOut.length > 0,
   });
   const problems: string[] = [];
   await checkSource(options, allNames, plan, problems);
@@ -250,9 +251,7 @@ export async function runPreflight(
       description: options.source.description,
       ...(options.source.server ? { server: summarize(options.source.server) } : {}),
       collections: plan.collections.length,
-      ...(names.size < allNames.length
-        ? { leftOut: allNames.filter((name) => !names.has(name)) }
-        : {}),
+      ...(leftOut.length > 0 ? { leftOut } : {}),
       ...optional('documents', sum(data.map((c) => c.documents))),
       ...optional('bytes', sum(data.map((c) => c.bytes))),
     },
