@@ -12,7 +12,9 @@ import { ENTRY_COST_BYTES } from '../../src/core/compare/partition-plan.js';
 import { comparePartitionStores } from '../../src/ops/compare/compare-partitions.js';
 import {
   createPartitionStore,
+  MAX_CHUNK_BYTES,
   type PartitionStore,
+  STORE_BUFFER_BYTES,
 } from '../../src/ops/compare/partition-store.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-partitions-'));
@@ -59,6 +61,26 @@ test('a store spills full chunks to files and keeps small partitions in memory',
   await big.remove();
   await small.remove();
   assert.ok(!(await readdir(dir)).includes('spill.0.part'));
+});
+
+test('a store with many partitions buffers smaller chunks, so its memory does not grow with their number', async () => {
+  // 100,000 records of 25 bytes over 256 partitions: about 9.8 KB each, more
+  // than a 256th of the store's buffer but far less than the largest chunk.
+  const store = createPartitionStore({ dir, name: 'many', fromBit: 0, bits: 8 });
+  for (const doc of docs(100_000)) {
+    const print = fingerprintDocument(serialize(doc));
+    const written = store.add(hashIdBytes(print.id), print);
+    if (written) await written;
+  }
+  const spilled = (await readdir(dir)).filter((f) => f.startsWith('many.')).length;
+  assert.ok(STORE_BUFFER_BYTES / 256 < 9000 && MAX_CHUNK_BYTES > 9800 * 2);
+  assert.ok(spilled > 200, `only ${spilled} of 256 partitions had written a chunk before seal`);
+  await store.seal();
+  let records = 0;
+  for (let p = 0; p < store.partitions; p++) records += store.partition(p).records;
+  assert.equal(records, 100_000);
+  await store.remove();
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('many.')).length, 0);
 });
 
 test('partitions too big for the budget are split, as often as needed, with the same result', async () => {

@@ -3,7 +3,8 @@
  * files by `_id` hash. Each partition collects records in a small chunk that
  * is appended to its file when full; a partition that never filled a chunk
  * stays in memory and never touches the disk, so small collections cost no
- * I/O. Memory is bounded by partitions × chunk size.
+ * I/O. The chunk size shrinks as partitions grow in number, so a store's
+ * buffers stay within {@link STORE_BUFFER_BYTES} however many it has.
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
@@ -13,7 +14,18 @@ import type { DocumentFingerprint } from '../../core/compare/document-fingerprin
 import { partitionOf } from '../../core/compare/partition-plan.js';
 import { recordSize, writeRecord } from '../../core/compare/partition-records.js';
 
-export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+/** Largest chunk per partition: few partitions write in 64 KiB appends. */
+export const MAX_CHUNK_BYTES = 64 * 1024;
+/** Smallest chunk per partition, whatever the number of partitions. */
+export const MIN_CHUNK_BYTES = 4 * 1024;
+/** Chunk memory of one store across its partitions (before the minimum applies). */
+export const STORE_BUFFER_BYTES = 2 * 1024 * 1024;
+
+/** The chunk per partition for a store of `partitions` partitions. */
+export function chunkBytesFor(partitions: number): number {
+  const share = Math.floor(STORE_BUFFER_BYTES / partitions);
+  return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, share));
+}
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface PartitionInput {
@@ -30,6 +42,7 @@ export interface PartitionStoreOptions {
   /** Hash bits already used by the partitions this store splits (0 at first). */
   fromBit: number;
   bits: number;
+  /** Default {@link chunkBytesFor} the number of partitions. */
   chunkBytes?: number;
 }
 
@@ -66,7 +79,7 @@ async function appendTo(slot: Slot, bytes: Buffer): Promise<void> {
 }
 
 export function createPartitionStore(options: PartitionStoreOptions): PartitionStore {
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const chunkBytes = options.chunkBytes ?? chunkBytesFor(2 ** options.bits);
   const slots: Slot[] = Array.from({ length: 2 ** options.bits }, (_, i) => ({
     records: 0,
     bytes: 0,

@@ -50,7 +50,7 @@ export interface VerifyOptions {
     /** When given, access tokens are derived on both sides and compared. */
     apiSecret?: string;
   };
-  /** Memory for one partition's index. Default 128 MiB. */
+  /** Memory for one partition's index. Default 16 MiB ({@link DEFAULT_MEMORY_BUDGET_BYTES}). */
   memoryBudgetBytes?: number;
   /** Where partition files go (default: the OS temporary directory); removed afterwards. */
   workDir?: string;
