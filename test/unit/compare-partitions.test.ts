@@ -94,11 +94,34 @@ function runDiff(buildSide: Side, source: DocumentFingerprint[], target: Documen
   const diff = createPartitionDiff(buildSide, (kind, id) =>
     found.push([kind, Buffer.from(id).toString('hex')]),
   );
-  for (const p of buildSide === 'source' ? source : target) diff.build(p);
-  for (const p of buildSide === 'source' ? target : source) diff.probe(p);
+  // Each record in a buffer of its own, reused, as a chunk would be.
+  const scratch = Buffer.alloc(4096);
+  const visit = (p: DocumentFingerprint, as: 'build' | 'probe') => {
+    scratch.fill(0xee);
+    const end = writeRecord(scratch, 0, p);
+    diff[as](scratch, 4, end - p.hash.length);
+  };
+  for (const p of buildSide === 'source' ? source : target) visit(p, 'build');
+  for (const p of buildSide === 'source' ? target : source) visit(p, 'probe');
   const counts = diff.finish();
   return { counts, found: found.sort() };
 }
+
+test('the diff index grows past its expected size and still finds every _id', () => {
+  const source = Array.from({ length: 5000 }, (_, i) => fp({ _id: i, v: 1 }));
+  const target = source.map((p, i) => (i % 1000 === 7 ? fp({ _id: i, v: 2 }) : p));
+  target.push(fp({ _id: 'extra' }));
+  const { counts, found } = runDiff('source', source.concat(fp({ _id: 'gone' })), target);
+  assert.deepEqual(counts, {
+    source: 5001,
+    target: 5001,
+    matching: 4995,
+    missing: 1,
+    extra: 1,
+    different: 5,
+  });
+  assert.equal(found.filter(([kind]) => kind === 'different').length, 5);
+});
 
 test('the diff reports missing, extra and different the same from either build side', () => {
   const source = [fp({ _id: 1, v: 1 }), fp({ _id: 2, v: 1 }), fp({ _id: 3, v: 1 })];

@@ -52,9 +52,14 @@ export function isMissingId(id: Uint8Array): boolean {
  * plan uses first) depend on every input byte.
  */
 export function hashIdBytes(id: Uint8Array): number {
+  return hashIdRange(id, 0, id.length);
+}
+
+/** {@link hashIdBytes} of `bytes[start, end)`, without making a view of it. */
+export function hashIdRange(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    h = Math.imul(h ^ (id[i] as number), 0x01000193);
+  for (let i = start; i < end; i++) {
+    h = Math.imul(h ^ (bytes[i] as number), 0x01000193);
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -1,10 +1,13 @@
 /**
- * Comparing one partition: the fingerprints of one side (the build side,
- * the smaller one) go into a Map keyed by `_id` bytes; the other side's are
- * looked up one by one. What is left in the Map at the end exists on the
- * build side only.
+ * Comparing one partition: the records of one side (the build side, the
+ * smaller one) are copied into one buffer and indexed by an open-addressing
+ * table of typed arrays keyed by `_id` bytes; the other side's records are
+ * looked up one by one, straight from the chunks they are read in. Nothing
+ * is allocated per document, so the garbage collector has nothing to keep
+ * up with and memory is the records' own bytes plus a few bytes each. What
+ * is left unmatched at the end exists on the build side only.
  */
-import type { DocumentFingerprint } from './document-fingerprint.js';
+import { DOCUMENT_HASH_BYTES, hashIdRange } from './document-fingerprint.js';
 
 /** missing: on the source only; extra: on the target only; different: on both, not equal. */
 export type DifferenceKind = 'missing' | 'extra' | 'different';
@@ -22,10 +25,13 @@ export interface DiffCounts {
 }
 
 export interface PartitionDiff {
-  /** Adds a build-side fingerprint; all must come before any {@link probe}. */
-  build(fingerprint: DocumentFingerprint): void;
-  /** Looks up a fingerprint of the other side. */
-  probe(fingerprint: DocumentFingerprint): void;
+  /**
+   * Adds a build-side record, its `_id` at `bytes[idStart, idEnd)` and its
+   * hash after it (copied: `bytes` may be reused); all come before any probe.
+   */
+  build(bytes: Buffer, idStart: number, idEnd: number): void;
+  /** Looks up a record of the other side, laid out as for {@link build}. */
+  probe(bytes: Buffer, idStart: number, idEnd: number): void;
   /** Reports what only the build side holds and returns the counts. */
   finish(): DiffCounts;
 }
@@ -40,78 +46,156 @@ export function addDiffCounts(into: DiffCounts, more: DiffCounts): void {
   for (const key of Object.keys(into) as (keyof DiffCounts)[]) into[key] += more[key];
 }
 
-// Markers in place of a hash (which is 16 characters long). A duplicated
-// `_id` (possible in an archive, never in a collection with its `_id` index)
-// found on both sides is reported once as different; found on one side
-// only, once per copy; whichever side is built.
-const DUPLICATE = 'dup:';
-const MATCHED = 'matched';
-const REPORTED = 'reported';
+// An entry's state. A duplicated `_id` (possible in an archive, never in a
+// collection with its `_id` index) never matches: found on both sides it is
+// reported once as different; found on one side only, once per copy;
+// whichever side is built.
+const UNMATCHED = 0;
+const MATCHED = 1;
+const REPORTED = 2;
 
-function countCopies(value: string): number {
-  return value.startsWith(DUPLICATE) ? Number(value.slice(DUPLICATE.length)) : 1;
-}
+const EMPTY = -1;
 
-function toKey(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+/** Sizes the build side is known to have, so its buffers are allocated once. */
+export interface BuildSize {
+  records: number;
+  /** Bytes of the build side's records as stored (length prefix included). */
+  bytes: number;
 }
 
 /** A diff for one partition whose build side is `buildSide`. */
 export function createPartitionDiff(
   buildSide: Side,
   onDifference: DifferenceListener,
+  expected: BuildSize = { records: 16, bytes: 1024 },
 ): PartitionDiff {
-  const index = new Map<string, string>();
   const counts = createDiffCounts();
   const probeSide: Side = buildSide === 'source' ? 'target' : 'source';
   const onlyBuild: DifferenceKind = buildSide === 'source' ? 'missing' : 'extra';
   const onlyProbe: DifferenceKind = buildSide === 'source' ? 'extra' : 'missing';
   let probing = false;
 
+  // Entry e: `_id` at arena[idStart[e], idStart[e] + idLength[e]), its hash right after.
+  let arena = Buffer.allocUnsafe(Math.max(64, expected.bytes));
+  let used = 0;
+  let entries = 0;
+  let idStart = new Int32Array(Math.max(16, expected.records));
+  let idLength = new Int32Array(idStart.length);
+  let state = new Uint8Array(idStart.length);
+  let copies = new Uint32Array(idStart.length);
+  let slots = new Int32Array(tableSize(idStart.length)).fill(EMPTY);
+
+  function tableSize(capacity: number): number {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    return size;
+  }
+
+  function find(bytes: Buffer, start: number, end: number, hash: number): number {
+    const mask = slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const e = slots[slot] as number;
+      if (e === EMPTY) return -1 - slot;
+      const at = idStart[e] as number;
+      const length = idLength[e] as number;
+      if (length === end - start && arena.compare(bytes, start, end, at, at + length) === 0)
+        return e;
+    }
+  }
+
+  function grow(): void {
+    const capacity = idStart.length * 2;
+    const widen = <T extends Int32Array | Uint8Array | Uint32Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    idStart = widen(idStart, new Int32Array(capacity));
+    idLength = widen(idLength, new Int32Array(capacity));
+    state = widen(state, new Uint8Array(capacity));
+    copies = widen(copies, new Uint32Array(capacity));
+    slots = new Int32Array(tableSize(capacity)).fill(EMPTY);
+    for (let e = 0; e < entries; e++) {
+      const at = idStart[e] as number;
+      const slot = find(
+        arena,
+        at,
+        at + (idLength[e] as number),
+        hashIdRange(arena, at, at + (idLength[e] as number)),
+      );
+      slots[-1 - slot] = e;
+    }
+  }
+
+  function add(bytes: Buffer, start: number, end: number, emptySlot: number): void {
+    const size = end - start + DOCUMENT_HASH_BYTES;
+    if (used + size > arena.length) {
+      const larger = Buffer.allocUnsafe(Math.max(arena.length * 2, used + size));
+      arena.copy(larger, 0, 0, used);
+      arena = larger;
+    }
+    bytes.copy(arena, used, start, end + DOCUMENT_HASH_BYTES);
+    idStart[entries] = used;
+    idLength[entries] = end - start;
+    state[entries] = UNMATCHED;
+    copies[entries] = 1;
+    slots[emptySlot] = entries;
+    used += size;
+    entries += 1;
+  }
+
   const report = (kind: DifferenceKind, id: Uint8Array) => {
     counts[kind] += 1;
     onDifference(kind, id);
   };
 
-  function probeKnown(key: string, id: Uint8Array, expected: string, hash: Buffer): void {
-    if (expected === REPORTED) return;
-    if (expected === MATCHED) counts.matching -= 1;
-    if (expected !== MATCHED && expected === hash.toString('latin1')) {
-      counts.matching += 1;
-      index.set(key, MATCHED);
-      return;
-    }
-    index.set(key, REPORTED);
-    report('different', id);
+  function sameHash(e: number, bytes: Buffer, idEnd: number): boolean {
+    const at = (idStart[e] as number) + (idLength[e] as number);
+    return (
+      arena.compare(bytes, idEnd, idEnd + DOCUMENT_HASH_BYTES, at, at + DOCUMENT_HASH_BYTES) === 0
+    );
   }
 
   return {
-    build({ id, hash }) {
+    build(bytes, start, end) {
       if (probing) throw new Error('build() after probe()');
       counts[buildSide] += 1;
-      const key = toKey(id);
-      const known = index.get(key);
-      index.set(
-        key,
-        known === undefined ? hash.toString('latin1') : `${DUPLICATE}${countCopies(known) + 1}`,
-      );
+      let found = find(bytes, start, end, hashIdRange(bytes, start, end));
+      if (found >= 0) {
+        copies[found] = (copies[found] as number) + 1;
+        return;
+      }
+      if (entries === idStart.length) {
+        grow();
+        found = find(bytes, start, end, hashIdRange(bytes, start, end));
+      }
+      add(bytes, start, end, -1 - found);
     },
-    probe({ id, hash }) {
+    probe(bytes, start, end) {
       probing = true;
       counts[probeSide] += 1;
-      const key = toKey(id);
-      const expected = index.get(key);
+      const e = find(bytes, start, end, hashIdRange(bytes, start, end));
       // Unknown ids are not remembered: the index must not grow with the other side.
-      if (expected === undefined) report(onlyProbe, id);
-      else probeKnown(key, id, expected, hash);
+      if (e < 0) return report(onlyProbe, bytes.subarray(start, end));
+      const known = state[e];
+      if (known === REPORTED) return;
+      if (known === UNMATCHED && copies[e] === 1 && sameHash(e, bytes, end)) {
+        counts.matching += 1;
+        state[e] = MATCHED;
+        return;
+      }
+      if (known === MATCHED) counts.matching -= 1;
+      state[e] = REPORTED;
+      report('different', bytes.subarray(start, end));
     },
     finish() {
-      for (const [key, value] of index) {
-        if (value === MATCHED || value === REPORTED) continue;
-        for (let copy = 0; copy < countCopies(value); copy++)
-          report(onlyBuild, Buffer.from(key, 'latin1'));
+      for (let e = 0; e < entries; e++) {
+        if (state[e] !== UNMATCHED) continue;
+        const at = idStart[e] as number;
+        const id = arena.subarray(at, at + (idLength[e] as number));
+        for (let copy = 0; copy < (copies[e] as number); copy++) report(onlyBuild, id);
       }
-      index.clear();
+      arena = Buffer.alloc(0);
+      entries = 0;
       return counts;
     },
   };

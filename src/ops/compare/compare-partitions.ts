@@ -4,7 +4,7 @@
  * was low, or unknown) is split by further `_id` hash bits into files and
  * compared part by part, so memory stays bounded for any collection size.
  */
-import { type DocumentFingerprint, hashIdBytes } from '../../core/compare/document-fingerprint.js';
+import { hashIdBytes } from '../../core/compare/document-fingerprint.js';
 import {
   addDiffCounts,
   createDiffCounts,
@@ -13,7 +13,11 @@ import {
   type DifferenceListener,
 } from '../../core/compare/partition-diff.js';
 import { planSplitBits } from '../../core/compare/partition-plan.js';
-import { createRecordReader } from '../../core/compare/partition-records.js';
+import {
+  createRecordReader,
+  createRecordWalker,
+  type RecordVisit,
+} from '../../core/compare/partition-records.js';
 import {
   createPartitionStore,
   type PartitionInput,
@@ -29,23 +33,18 @@ export interface ComparePartitionsOptions {
   drain(): Promise<void>;
 }
 
-type RecordVisitor = (record: DocumentFingerprint) => Promise<void> | undefined | void;
-
-/** Reads a partition's records; awaits the visitor only when it returns a promise. */
-async function visitRecords(
+/** Walks a partition's records without an object per record; drains after each chunk. */
+async function walkRecords(
   input: PartitionInput,
-  visit: RecordVisitor,
+  visit: RecordVisit,
   drain?: () => Promise<void>,
 ): Promise<void> {
-  const reader = createRecordReader();
+  const walker = createRecordWalker();
   for await (const chunk of input.chunks()) {
-    for (const record of reader.push(chunk)) {
-      const pending = visit(record);
-      if (pending) await pending;
-    }
+    walker.push(chunk, visit);
     if (drain) await drain();
   }
-  reader.end();
+  walker.end();
 }
 
 async function splitInput(
@@ -57,7 +56,14 @@ async function splitInput(
 ): Promise<PartitionStore> {
   const store = createPartitionStore({ dir, name, fromBit, bits });
   // The store copies each record, which is a view of the chunk being read.
-  await visitRecords(input, (record) => store.add(hashIdBytes(record.id), record));
+  const reader = createRecordReader();
+  for await (const chunk of input.chunks()) {
+    for (const record of reader.push(chunk)) {
+      const written = store.add(hashIdBytes(record.id), record);
+      if (written) await written;
+    }
+  }
+  reader.end();
   await store.seal();
   return store;
 }
@@ -85,18 +91,10 @@ async function comparePartition(
       await b.remove();
     }
   }
-  const diff = createPartitionDiff(buildSide, options.onDifference);
   const [build, probe] = buildSide === 'source' ? [source, target] : [target, source];
-  await visitRecords(build, (record) => {
-    diff.build(record);
-  });
-  await visitRecords(
-    probe,
-    (record) => {
-      diff.probe(record);
-    },
-    options.drain,
-  );
+  const diff = createPartitionDiff(buildSide, options.onDifference, build);
+  await walkRecords(build, diff.build);
+  await walkRecords(probe, diff.probe, options.drain);
   const counts = diff.finish();
   await options.drain();
   return counts;
