@@ -12,7 +12,9 @@
  * Usage: node --import tsx bench/migrate.ts
  *   BENCH_LARGE_DAYS (default 1200, about 1.1 GB), BENCH_SMALL_DAYS (default 50);
  *   NSCTL_BENCH_SOURCE_URI and NSCTL_BENCH_TARGET_URI to use your own servers;
- *   BENCH_WRITE_REPORT=0 to leave docs/benchmarks.md alone.
+ *   BENCH_WRITE_REPORT=0 to leave docs/benchmarks.md alone;
+ *   BENCH_ONLY=verify to run (c) and (d) alone against the copies an earlier
+ *   run left on the target (their own section in docs/benchmarks.md).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -97,46 +99,15 @@ async function documentCount(uri: string): Promise<number> {
   return docs;
 }
 
-const source = await server(process.env.NSCTL_BENCH_SOURCE_URI);
-const target = await server(process.env.NSCTL_BENCH_TARGET_URI);
-const work = await mkdtemp(join(tmpdir(), 'nsctl-bench-migrate-'));
-try {
-  const large = withDb(source.uri, 'bench_large');
-  const small = withDb(source.uri, 'bench_small');
-  await dropDatabases(target.uri, ['bench_loop', 'bench_migrated', 'bench_migrated_small']);
-  await seedOnce(small, smallDays);
-  await seedOnce(large, largeDays);
-  const largeDocs = await documentCount(large);
-  const smallData = await bsonSize(small);
-  console.error(`data: ${largeDocs} documents (small: ${mb(smallData.bytes)} MB)`);
+const verifyOnly = process.env.BENCH_ONLY === 'verify';
+if (process.env.BENCH_ONLY !== undefined && !verifyOnly)
+  throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY}: only "verify" is known`);
 
-  const migrate = (from: string, db: string) =>
-    measure(
-      ...node('bench/migrate.ts', [
-        'child',
-        from,
-        withDb(target.uri, db),
-        join(work, `${db}.state.json`),
-      ]),
-    );
-  const loadBefore = loadAverages();
-  console.error('running (a) read + insertMany loop…');
-  const loop = await measure(
-    ...node('bench/scenarios/insert-loop.ts', [large, withDb(target.uri, 'bench_loop')]),
-  );
-  console.error('running (b) nsctl migrate…');
-  const full = await migrate(large, 'bench_migrated');
-  const fullResult = JSON.parse(full.stdout) as {
-    ok: boolean;
-    durations: { copyMs: number; convergeMs: number };
-    indexMs: number;
-  };
-  if (!fullResult.ok) throw new Error('the benchmark migration did not verify equal');
-  console.error('running (b) on the small data set…');
-  const smallRun = await migrate(small, 'bench_migrated_small');
+const verify = (from: string, to: string) =>
+  measure(process.execPath, [CLI, '--quiet', 'verify', '--source', from, '--target', to]);
 
-  const verify = (from: string, to: string) =>
-    measure(process.execPath, [CLI, '--quiet', 'verify', '--source', from, '--target', to]);
+/** (c) and (d) on the large set, then (c) on the small one; (b)'s copies must be on the target. */
+async function runVerifyScenarios(large: string, small: string, largeDocs: number) {
   console.error('running (c) nsctl verify…');
   const verified = await verify(large, withDb(target.uri, 'bench_migrated'));
   console.error('running (d) drain both sides at once…');
@@ -150,90 +121,196 @@ try {
     throw new Error(`drained ${both.docs} documents from two sides of ${largeDocs} each`);
   console.error('running (c) on the small data set…');
   const smallVerify = await verify(small, withDb(target.uri, 'bench_migrated_small'));
+  return { verified, drained, data, smallVerify };
+}
 
-  const loadAfter = loadAverages();
-  const copySeconds = fullResult.durations.copyMs / 1000;
-  const rate = (seconds: number) => [
-    (data.docs / seconds).toFixed(0),
-    (data.bytes / 1024 ** 2 / seconds).toFixed(1),
-  ];
+/** BENCH_ONLY=verify: (c) and (d) again, into their own section. */
+async function reportVerifyOnly(large: string, small: string, docs: number, smallBytes: number) {
+  const copied = await documentCount(withDb(target.uri, 'bench_migrated'));
+  if (copied !== docs)
+    throw new Error(
+      `BENCH_ONLY=verify needs the copy a full run leaves on the target (bench_migrated holds ${copied} of ${docs} documents): run the benchmark once without BENCH_ONLY`,
+    );
+  const loadBefore = loadAverages();
+  const { verified, drained, data, smallVerify } = await runVerifyScenarios(large, small, docs);
   const table = markdownTable([
     ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
+    ...(
+      [
+        ['(c) nsctl verify, source vs copy (both sides read)', verified],
+        ['(d) driver drains both sides at once', drained],
+      ] as const
+    ).map(([label, run]) => [
+      label,
+      run.seconds.toFixed(1),
+      (data.docs / run.seconds).toFixed(0),
+      (data.bytes / 1024 ** 2 / run.seconds).toFixed(1),
+      run.peakRssMb.toFixed(0),
+    ]),
     [
-      '(a) read + insertMany loop',
-      loop.seconds.toFixed(1),
-      ...rate(loop.seconds),
-      loop.peakRssMb.toFixed(0),
-    ],
-    [
-      '(b) nsctl migrate, whole command',
-      full.seconds.toFixed(1),
-      ...rate(full.seconds),
-      full.peakRssMb.toFixed(0),
-    ],
-    ['(b) of which: copy with indexes', copySeconds.toFixed(1), ...rate(copySeconds), ''],
-    ['(b) of which: index builds (summed)', (fullResult.indexMs / 1000).toFixed(1), '', '', ''],
-    [
-      '(b) of which: convergence + verification',
-      (fullResult.durations.convergeMs / 1000).toFixed(1),
+      `(c) on the small set (${mb(smallBytes)} MB)`,
+      smallVerify.seconds.toFixed(1),
       '',
       '',
-      '',
-    ],
-    [
-      '(c) nsctl verify, source vs copy (both sides read)',
-      verified.seconds.toFixed(1),
-      ...rate(verified.seconds),
-      verified.peakRssMb.toFixed(0),
-    ],
-    [
-      '(d) driver drains both sides at once',
-      drained.seconds.toFixed(1),
-      ...rate(drained.seconds),
-      drained.peakRssMb.toFixed(0),
+      smallVerify.peakRssMb.toFixed(0),
     ],
   ]);
   const ratios = markdownTable([
     ['ratio', 'value', 'target'],
-    [
-      'copy throughput of (b) / throughput of (a)',
-      (loop.seconds / copySeconds).toFixed(2),
-      '≥ 0.9',
-    ],
-    [
-      'whole (b) / (a), verification included',
-      (loop.seconds / full.seconds).toFixed(2),
-      '(informative)',
-    ],
-    [
-      `peak RSS of (b): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
-      (full.peakRssMb / smallRun.peakRssMb).toFixed(2),
-      '≤ 1.2 (flat)',
-    ],
     ['time of (c) / time of (d)', (verified.seconds / drained.seconds).toFixed(2), '≤ 1.3'],
     [
-      `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
+      `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallBytes)} MB data`,
       (verified.peakRssMb / smallVerify.peakRssMb).toFixed(2),
       '≤ 1.2 (flat)',
     ],
   ]);
   const body = [
-    `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB. Load average (1 / 5 / 15 min) before the first scenario: ${loadBefore}; after the last: ${loadAfter}.`,
+    `Scenarios (c) and (d) of the section above, run alone (\`BENCH_ONLY=verify\`) on the copies its last full run left: ${data.docs} documents, ${mb(data.bytes)} MB of BSON (small set ${smallDays} days). Servers: ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. Load average (1 / 5 / 15 min) before: ${loadBefore}; after: ${loadAverages()}.`,
     '',
     table,
     '',
-    `Peak RSS on the small set: (b) ${smallRun.peakRssMb.toFixed(0)} MB, (c) ${smallVerify.peakRssMb.toFixed(0)} MB; on the large set: (b) ${full.peakRssMb.toFixed(0)} MB, (c) ${verified.peakRssMb.toFixed(0)} MB. Rates of (c) and (d) count the data once, though both sides are read.`,
-    '',
     ratios,
   ].join('\n');
-  // BENCH_WRITE_REPORT=0 for a trial run that must not replace the recorded numbers.
   if (process.env.BENCH_WRITE_REPORT !== '0')
     await writeReport(
-      'migrate',
-      `Migrate (${new Date().toISOString().slice(0, 10)}, ${machine()})`,
+      'migrate-verify',
+      `Migrate, verify only (${new Date().toISOString().slice(0, 10)}, ${machine()})`,
       body,
     );
   console.log(body);
+}
+
+const source = await server(process.env.NSCTL_BENCH_SOURCE_URI);
+const target = await server(process.env.NSCTL_BENCH_TARGET_URI);
+const work = await mkdtemp(join(tmpdir(), 'nsctl-bench-migrate-'));
+try {
+  const large = withDb(source.uri, 'bench_large');
+  const small = withDb(source.uri, 'bench_small');
+  if (!verifyOnly)
+    await dropDatabases(target.uri, ['bench_loop', 'bench_migrated', 'bench_migrated_small']);
+  await seedOnce(small, smallDays);
+  await seedOnce(large, largeDays);
+  const largeDocs = await documentCount(large);
+  const smallData = await bsonSize(small);
+  console.error(`data: ${largeDocs} documents (small: ${mb(smallData.bytes)} MB)`);
+  if (verifyOnly) {
+    await reportVerifyOnly(large, small, largeDocs, smallData.bytes);
+  } else {
+    const migrate = (from: string, db: string) =>
+      measure(
+        ...node('bench/migrate.ts', [
+          'child',
+          from,
+          withDb(target.uri, db),
+          join(work, `${db}.state.json`),
+        ]),
+      );
+    const loadBefore = loadAverages();
+    console.error('running (a) read + insertMany loop…');
+    const loop = await measure(
+      ...node('bench/scenarios/insert-loop.ts', [large, withDb(target.uri, 'bench_loop')]),
+    );
+    console.error('running (b) nsctl migrate…');
+    const full = await migrate(large, 'bench_migrated');
+    const fullResult = JSON.parse(full.stdout) as {
+      ok: boolean;
+      durations: { copyMs: number; convergeMs: number };
+      indexMs: number;
+    };
+    if (!fullResult.ok) throw new Error('the benchmark migration did not verify equal');
+    console.error('running (b) on the small data set…');
+    const smallRun = await migrate(small, 'bench_migrated_small');
+
+    const { verified, drained, data, smallVerify } = await runVerifyScenarios(
+      large,
+      small,
+      largeDocs,
+    );
+
+    const loadAfter = loadAverages();
+    const copySeconds = fullResult.durations.copyMs / 1000;
+    const rate = (seconds: number) => [
+      (data.docs / seconds).toFixed(0),
+      (data.bytes / 1024 ** 2 / seconds).toFixed(1),
+    ];
+    const table = markdownTable([
+      ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
+      [
+        '(a) read + insertMany loop',
+        loop.seconds.toFixed(1),
+        ...rate(loop.seconds),
+        loop.peakRssMb.toFixed(0),
+      ],
+      [
+        '(b) nsctl migrate, whole command',
+        full.seconds.toFixed(1),
+        ...rate(full.seconds),
+        full.peakRssMb.toFixed(0),
+      ],
+      ['(b) of which: copy with indexes', copySeconds.toFixed(1), ...rate(copySeconds), ''],
+      ['(b) of which: index builds (summed)', (fullResult.indexMs / 1000).toFixed(1), '', '', ''],
+      [
+        '(b) of which: convergence + verification',
+        (fullResult.durations.convergeMs / 1000).toFixed(1),
+        '',
+        '',
+        '',
+      ],
+      [
+        '(c) nsctl verify, source vs copy (both sides read)',
+        verified.seconds.toFixed(1),
+        ...rate(verified.seconds),
+        verified.peakRssMb.toFixed(0),
+      ],
+      [
+        '(d) driver drains both sides at once',
+        drained.seconds.toFixed(1),
+        ...rate(drained.seconds),
+        drained.peakRssMb.toFixed(0),
+      ],
+    ]);
+    const ratios = markdownTable([
+      ['ratio', 'value', 'target'],
+      [
+        'copy throughput of (b) / throughput of (a)',
+        (loop.seconds / copySeconds).toFixed(2),
+        '≥ 0.9',
+      ],
+      [
+        'whole (b) / (a), verification included',
+        (loop.seconds / full.seconds).toFixed(2),
+        '(informative)',
+      ],
+      [
+        `peak RSS of (b): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
+        (full.peakRssMb / smallRun.peakRssMb).toFixed(2),
+        '≤ 1.2 (flat)',
+      ],
+      ['time of (c) / time of (d)', (verified.seconds / drained.seconds).toFixed(2), '≤ 1.3'],
+      [
+        `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
+        (verified.peakRssMb / smallVerify.peakRssMb).toFixed(2),
+        '≤ 1.2 (flat)',
+      ],
+    ]);
+    const body = [
+      `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB. Load average (1 / 5 / 15 min) before the first scenario: ${loadBefore}; after the last: ${loadAfter}.`,
+      '',
+      table,
+      '',
+      `Peak RSS on the small set: (b) ${smallRun.peakRssMb.toFixed(0)} MB, (c) ${smallVerify.peakRssMb.toFixed(0)} MB; on the large set: (b) ${full.peakRssMb.toFixed(0)} MB, (c) ${verified.peakRssMb.toFixed(0)} MB. Rates of (c) and (d) count the data once, though both sides are read.`,
+      '',
+      ratios,
+    ].join('\n');
+    // BENCH_WRITE_REPORT=0 for a trial run that must not replace the recorded numbers.
+    if (process.env.BENCH_WRITE_REPORT !== '0')
+      await writeReport(
+        'migrate',
+        `Migrate (${new Date().toISOString().slice(0, 10)}, ${machine()})`,
+        body,
+      );
+    console.log(body);
+  }
 } finally {
   await source.stop();
   await target.stop();
