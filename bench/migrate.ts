@@ -32,6 +32,7 @@ import {
   describeServer,
   dropDatabases,
   loadAverages,
+  type Measured,
   machine,
   markdownTable,
   mb,
@@ -124,6 +125,38 @@ async function runVerifyScenarios(large: string, small: string, largeDocs: numbe
   return { verified, drained, data, smallVerify };
 }
 
+type Data = { docs: number; bytes: number };
+
+/** A scenario's table row: time, rates over `data`, peak RSS. */
+function scenarioRow(label: string, run: Measured, data: Data): string[] {
+  return [
+    label,
+    run.seconds.toFixed(1),
+    (data.docs / run.seconds).toFixed(0),
+    (data.bytes / 1024 ** 2 / run.seconds).toFixed(1),
+    run.peakRssMb.toFixed(0),
+  ];
+}
+
+/** The ratio rows of verify: its time against the drain, its peak RSS large against small. */
+function verifyRatios(
+  runs: { verified: Measured; drained: Measured; smallVerify: Measured; data: Data },
+  smallBytes: number,
+): string[][] {
+  return [
+    [
+      'time of (c) / time of (d)',
+      (runs.verified.seconds / runs.drained.seconds).toFixed(2),
+      '≤ 1.3',
+    ],
+    [
+      `peak RSS of (c): ${mb(runs.data.bytes)} MB data / ${mb(smallBytes)} MB data`,
+      (runs.verified.peakRssMb / runs.smallVerify.peakRssMb).toFixed(2),
+      '≤ 1.2 (flat)',
+    ],
+  ];
+}
+
 /** BENCH_ONLY=verify: (c) and (d) again, into their own section. */
 async function reportVerifyOnly(large: string, small: string, docs: number, smallBytes: number) {
   const copied = await documentCount(withDb(target.uri, 'bench_migrated'));
@@ -132,21 +165,12 @@ async function reportVerifyOnly(large: string, small: string, docs: number, smal
       `BENCH_ONLY=verify needs the copy a full run leaves on the target (bench_migrated holds ${copied} of ${docs} documents): run the benchmark once without BENCH_ONLY`,
     );
   const loadBefore = loadAverages();
-  const { verified, drained, data, smallVerify } = await runVerifyScenarios(large, small, docs);
+  const runs = await runVerifyScenarios(large, small, docs);
+  const { data, smallVerify } = runs;
   const table = markdownTable([
     ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
-    ...(
-      [
-        ['(c) nsctl verify, source vs copy (both sides read)', verified],
-        ['(d) driver drains both sides at once', drained],
-      ] as const
-    ).map(([label, run]) => [
-      label,
-      run.seconds.toFixed(1),
-      (data.docs / run.seconds).toFixed(0),
-      (data.bytes / 1024 ** 2 / run.seconds).toFixed(1),
-      run.peakRssMb.toFixed(0),
-    ]),
+    scenarioRow('(c) nsctl verify, source vs copy (both sides read)', runs.verified, data),
+    scenarioRow('(d) driver drains both sides at once', runs.drained, data),
     [
       `(c) on the small set (${mb(smallBytes)} MB)`,
       smallVerify.seconds.toFixed(1),
@@ -155,15 +179,7 @@ async function reportVerifyOnly(large: string, small: string, docs: number, smal
       smallVerify.peakRssMb.toFixed(0),
     ],
   ]);
-  const ratios = markdownTable([
-    ['ratio', 'value', 'target'],
-    ['time of (c) / time of (d)', (verified.seconds / drained.seconds).toFixed(2), '≤ 1.3'],
-    [
-      `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallBytes)} MB data`,
-      (verified.peakRssMb / smallVerify.peakRssMb).toFixed(2),
-      '≤ 1.2 (flat)',
-    ],
-  ]);
+  const ratios = markdownTable([['ratio', 'value', 'target'], ...verifyRatios(runs, smallBytes)]);
   const body = [
     `Scenarios (c) and (d) of the section above, run alone (\`BENCH_ONLY=verify\`) on the copies its last full run left: ${data.docs} documents, ${mb(data.bytes)} MB of BSON (small set ${smallDays} days). Servers: ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. Load average (1 / 5 / 15 min) before: ${loadBefore}; after: ${loadAverages()}.`,
     '',
@@ -235,18 +251,8 @@ try {
     ];
     const table = markdownTable([
       ['scenario', 'seconds', 'docs/s', 'MB/s', 'peak RSS MB'],
-      [
-        '(a) read + insertMany loop',
-        loop.seconds.toFixed(1),
-        ...rate(loop.seconds),
-        loop.peakRssMb.toFixed(0),
-      ],
-      [
-        '(b) nsctl migrate, whole command',
-        full.seconds.toFixed(1),
-        ...rate(full.seconds),
-        full.peakRssMb.toFixed(0),
-      ],
+      scenarioRow('(a) read + insertMany loop', loop, data),
+      scenarioRow('(b) nsctl migrate, whole command', full, data),
       ['(b) of which: copy with indexes', copySeconds.toFixed(1), ...rate(copySeconds), ''],
       ['(b) of which: index builds (summed)', (fullResult.indexMs / 1000).toFixed(1), '', '', ''],
       [
@@ -256,18 +262,8 @@ try {
         '',
         '',
       ],
-      [
-        '(c) nsctl verify, source vs copy (both sides read)',
-        verified.seconds.toFixed(1),
-        ...rate(verified.seconds),
-        verified.peakRssMb.toFixed(0),
-      ],
-      [
-        '(d) driver drains both sides at once',
-        drained.seconds.toFixed(1),
-        ...rate(drained.seconds),
-        drained.peakRssMb.toFixed(0),
-      ],
+      scenarioRow('(c) nsctl verify, source vs copy (both sides read)', verified, data),
+      scenarioRow('(d) driver drains both sides at once', drained, data),
     ]);
     const ratios = markdownTable([
       ['ratio', 'value', 'target'],
@@ -286,12 +282,7 @@ try {
         (full.peakRssMb / smallRun.peakRssMb).toFixed(2),
         '≤ 1.2 (flat)',
       ],
-      ['time of (c) / time of (d)', (verified.seconds / drained.seconds).toFixed(2), '≤ 1.3'],
-      [
-        `peak RSS of (c): ${mb(data.bytes)} MB data / ${mb(smallData.bytes)} MB data`,
-        (verified.peakRssMb / smallVerify.peakRssMb).toFixed(2),
-        '≤ 1.2 (flat)',
-      ],
+      ...verifyRatios({ verified, drained, smallVerify, data }, smallData.bytes),
     ]);
     const body = [
       `Data: ${largeDays} days of one seeded Nightscout site (\`nsctl dev seed --seed 7\`), ${data.docs} documents, ${mb(data.bytes)} MB of BSON; small set ${smallDays} days, ${mb(smallData.bytes)} MB. Source and target: two servers on the same machine, ${await describeServer(source.uri)} and ${await describeServer(target.uri)}. (b) ran with its defaults: 2 collections at once, batches of 1000 documents or 8 MB. Load average (1 / 5 / 15 min) before the first scenario: ${loadBefore}; after the last: ${loadAfter}.`,
