@@ -6,7 +6,6 @@
  * I/O. The chunk size shrinks as partitions grow in number, so a store's
  * buffers stay within {@link STORE_BUFFER_BYTES} however many it has.
  */
-import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -31,7 +30,10 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 export interface PartitionInput {
   records: number;
   bytes: number;
-  /** The partition's records, in chunks that may cut a record. */
+  /**
+   * The partition's records, in chunks that may cut a record. A chunk is
+   * valid until the next one is asked for: the file is read into one buffer.
+   */
   chunks(): AsyncIterable<Buffer>;
 }
 
@@ -67,6 +69,25 @@ interface Slot {
   path: string;
   file: FileHandle | undefined;
   written: boolean;
+}
+
+/**
+ * A file's bytes in chunks read into one reused buffer: a stream would
+ * allocate a buffer per chunk, and at the speed a partition is read those
+ * pile up faster than the garbage collector frees them.
+ */
+async function* readInChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, chunkBytes, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 async function appendTo(slot: Slot, bytes: Buffer): Promise<void> {
@@ -129,7 +150,7 @@ export function createPartitionStore(options: PartitionStoreOptions): PartitionS
         records: slot.records,
         bytes: slot.bytes,
         async *chunks() {
-          if (slot.written) yield* createReadStream(slot.path, { highWaterMark: READ_CHUNK_BYTES });
+          if (slot.written) yield* readInChunks(slot.path, READ_CHUNK_BYTES);
           if (slot.chunk) yield slot.chunk.subarray(0, slot.fill);
         },
       };
