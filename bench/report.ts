@@ -21,6 +21,8 @@ export async function writeReport(name: string, title: string, body: string): Pr
   const end = `<!-- /bench:${name} -->`;
   const section = `${start}\n## ${title}\n\n${body}\n${end}`;
   const pattern = new RegExp(`${start}[\\s\\S]*?${end}`);
-  text = pattern.test(text) ? text.replace(pattern, () => section) : `${text.trimEnd()}\n\n${section}\n`;
+  text = pattern.test(text)
+    ? text.replace(pattern, () => section)
+    : `${text.trimEnd()}\n\n${section}\n`;
   await writeFile(FILE, text);
 }
