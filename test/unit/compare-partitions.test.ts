@@ -9,8 +9,10 @@ import {
   hashIdBytes,
 } from '../../src/core/compare/document-fingerprint.js';
 import {
+  createDiffWorkspace,
   createPartitionDiff,
   type DifferenceKind,
+  type DiffWorkspace,
   type Side,
 } from '../../src/core/compare/partition-diff.js';
 import {
@@ -89,10 +91,18 @@ test('the _id hash spreads ObjectId-like ids evenly over 16 partitions', () => {
   assert.ok(Math.min(...counts) > 850 && Math.max(...counts) < 1150, counts.join(','));
 });
 
-function runDiff(buildSide: Side, source: DocumentFingerprint[], target: DocumentFingerprint[]) {
+function runDiff(
+  buildSide: Side,
+  source: DocumentFingerprint[],
+  target: DocumentFingerprint[],
+  workspace?: DiffWorkspace,
+) {
   const found: Array<[DifferenceKind, string]> = [];
-  const diff = createPartitionDiff(buildSide, (kind, id) =>
-    found.push([kind, Buffer.from(id).toString('hex')]),
+  const diff = createPartitionDiff(
+    buildSide,
+    (kind, id) => found.push([kind, Buffer.from(id).toString('hex')]),
+    undefined,
+    workspace,
   );
   // Each record in a buffer of its own, reused, as a chunk would be.
   const scratch = Buffer.alloc(4096);
@@ -121,6 +131,25 @@ test('the diff index grows past its expected size and still finds every _id', ()
     different: 5,
   });
   assert.equal(found.filter(([kind]) => kind === 'different').length, 5);
+});
+
+test('a workspace shared by partitions leaves nothing of one in the next', () => {
+  const workspace = createDiffWorkspace();
+  const big = Array.from({ length: 3000 }, (_, i) => fp({ _id: i, v: 1 }));
+  const first = runDiff('source', big, big, workspace);
+  assert.equal(first.counts.matching, 3000);
+  // The second partition holds ids the first had: none may be found unless built again.
+  const second = runDiff('source', [fp({ _id: 1, v: 1 })], [fp({ _id: 2, v: 1 })], workspace);
+  assert.deepEqual(second.counts, {
+    source: 1,
+    target: 1,
+    matching: 0,
+    missing: 1,
+    extra: 1,
+    different: 0,
+  });
+  const alone = runDiff('source', [fp({ _id: 1, v: 1 })], [fp({ _id: 2, v: 1 })]);
+  assert.deepEqual(second, alone);
 });
 
 test('the diff reports missing, extra and different the same from either build side', () => {

@@ -63,11 +63,62 @@ export interface BuildSize {
   bytes: number;
 }
 
-/** A diff for one partition whose build side is `buildSide`. */
+/**
+ * The buffers a diff indexes into. Partitions are compared one at a time,
+ * so one workspace serves them all: each partition reuses what the last
+ * one allocated instead of leaving it to the garbage collector.
+ */
+export interface DiffWorkspace {
+  arena: Buffer;
+  idStart: Int32Array;
+  idLength: Int32Array;
+  state: Uint8Array;
+  copies: Uint32Array;
+  slots: Int32Array;
+}
+
+export function createDiffWorkspace(): DiffWorkspace {
+  return {
+    arena: Buffer.alloc(0),
+    idStart: new Int32Array(0),
+    idLength: new Int32Array(0),
+    state: new Uint8Array(0),
+    copies: new Uint32Array(0),
+    slots: new Int32Array(0),
+  };
+}
+
+function tableSize(capacity: number): number {
+  let size = 16;
+  while (size < capacity * 2) size *= 2;
+  return size;
+}
+
+/** Makes `ws` hold at least `expected` and empties its table. */
+function prepare(ws: DiffWorkspace, expected: BuildSize): void {
+  const records = Math.max(16, expected.records);
+  if (ws.idStart.length < records) {
+    ws.idStart = new Int32Array(records);
+    ws.idLength = new Int32Array(records);
+    ws.state = new Uint8Array(records);
+    ws.copies = new Uint32Array(records);
+  }
+  if (ws.arena.length < expected.bytes) ws.arena = Buffer.allocUnsafe(Math.max(64, expected.bytes));
+  const size = tableSize(ws.idStart.length);
+  if (ws.slots.length !== size) ws.slots = new Int32Array(size);
+  ws.slots.fill(EMPTY);
+}
+
+/**
+ * A diff for one partition whose build side is `buildSide`. With a shared
+ * `workspace`, the `_id`s given to the listener from {@link PartitionDiff.finish}
+ * are overwritten by the next partition: copy them to keep them.
+ */
 export function createPartitionDiff(
   buildSide: Side,
   onDifference: DifferenceListener,
   expected: BuildSize = { records: 16, bytes: 1024 },
+  workspace: DiffWorkspace = createDiffWorkspace(),
 ): PartitionDiff {
   const counts = createDiffCounts();
   const probeSide: Side = buildSide === 'source' ? 'target' : 'source';
@@ -76,20 +127,12 @@ export function createPartitionDiff(
   let probing = false;
 
   // Entry e: `_id` at arena[idStart[e], idStart[e] + idLength[e]), its hash right after.
-  let arena = Buffer.allocUnsafe(Math.max(64, expected.bytes));
+  prepare(workspace, expected);
+  let { arena, idStart, idLength, state, copies, slots } = workspace;
   let used = 0;
   let entries = 0;
-  let idStart = new Int32Array(Math.max(16, expected.records));
-  let idLength = new Int32Array(idStart.length);
-  let state = new Uint8Array(idStart.length);
-  let copies = new Uint32Array(idStart.length);
-  let slots = new Int32Array(tableSize(idStart.length)).fill(EMPTY);
-
-  function tableSize(capacity: number): number {
-    let size = 16;
-    while (size < capacity * 2) size *= 2;
-    return size;
-  }
+  /** Hands what grew back to the workspace, for the next partition. */
+  const keep = () => Object.assign(workspace, { arena, idStart, idLength, state, copies, slots });
 
   function find(bytes: Buffer, start: number, end: number, hash: number): number {
     const mask = slots.length - 1;
@@ -124,6 +167,7 @@ export function createPartitionDiff(
       );
       slots[-1 - slot] = e;
     }
+    keep();
   }
 
   function add(bytes: Buffer, start: number, end: number, emptySlot: number): void {
@@ -132,6 +176,7 @@ export function createPartitionDiff(
       const larger = Buffer.allocUnsafe(Math.max(arena.length * 2, used + size));
       arena.copy(larger, 0, 0, used);
       arena = larger;
+      keep();
     }
     bytes.copy(arena, used, start, end + DOCUMENT_HASH_BYTES);
     idStart[entries] = used;
@@ -194,7 +239,6 @@ export function createPartitionDiff(
         const id = arena.subarray(at, at + (idLength[e] as number));
         for (let copy = 0; copy < (copies[e] as number); copy++) report(onlyBuild, id);
       }
-      arena = Buffer.alloc(0);
       entries = 0;
       return counts;
     },

@@ -8,9 +8,11 @@ import { hashIdBytes } from '../../core/compare/document-fingerprint.js';
 import {
   addDiffCounts,
   createDiffCounts,
+  createDiffWorkspace,
   createPartitionDiff,
   type DiffCounts,
   type DifferenceListener,
+  type DiffWorkspace,
 } from '../../core/compare/partition-diff.js';
 import { planSplitBits } from '../../core/compare/partition-plan.js';
 import {
@@ -22,6 +24,7 @@ import {
   createPartitionStore,
   type PartitionInput,
   type PartitionStore,
+  READ_CHUNK_BYTES,
 } from './partition-store.js';
 
 export interface ComparePartitionsOptions {
@@ -33,14 +36,21 @@ export interface ComparePartitionsOptions {
   drain(): Promise<void>;
 }
 
+/** What one comparison reuses from partition to partition (they are compared one at a time). */
+interface Reused {
+  workspace: DiffWorkspace;
+  readBuffer: Buffer;
+}
+
 /** Walks a partition's records without an object per record; drains after each chunk. */
 async function walkRecords(
   input: PartitionInput,
+  readBuffer: Buffer,
   visit: RecordVisit,
   drain?: () => Promise<void>,
 ): Promise<void> {
   const walker = createRecordWalker();
-  for await (const chunk of input.chunks()) {
+  for await (const chunk of input.chunks(readBuffer)) {
     walker.push(chunk, visit);
     if (drain) await drain();
   }
@@ -53,11 +63,12 @@ async function splitInput(
   name: string,
   fromBit: number,
   bits: number,
+  readBuffer: Buffer,
 ): Promise<PartitionStore> {
   const store = createPartitionStore({ dir, name, fromBit, bits });
   // The store copies each record, which is a view of the chunk being read.
   const reader = createRecordReader();
-  for await (const chunk of input.chunks()) {
+  for await (const chunk of input.chunks(readBuffer)) {
     for (const record of reader.push(chunk)) {
       const written = store.add(hashIdBytes(record.id), record);
       if (written) await written;
@@ -74,6 +85,7 @@ async function comparePartition(
   usedBits: number,
   label: string,
   options: ComparePartitionsOptions,
+  reused: Reused,
 ): Promise<DiffCounts> {
   const buildSide = source.records <= target.records ? 'source' : 'target';
   const splitBits = planSplitBits(
@@ -82,19 +94,20 @@ async function comparePartition(
     usedBits,
   );
   if (splitBits > 0) {
-    const a = await splitInput(source, options.dir, `${label}s`, usedBits, splitBits);
-    const b = await splitInput(target, options.dir, `${label}t`, usedBits, splitBits);
+    const { dir } = options;
+    const a = await splitInput(source, dir, `${label}s`, usedBits, splitBits, reused.readBuffer);
+    const b = await splitInput(target, dir, `${label}t`, usedBits, splitBits, reused.readBuffer);
     try {
-      return await comparePartitionStores(a, b, label, options);
+      return await comparePartitionStores(a, b, label, options, reused);
     } finally {
       await a.remove();
       await b.remove();
     }
   }
   const [build, probe] = buildSide === 'source' ? [source, target] : [target, source];
-  const diff = createPartitionDiff(buildSide, options.onDifference, build);
-  await walkRecords(build, diff.build);
-  await walkRecords(probe, diff.probe, options.drain);
+  const diff = createPartitionDiff(buildSide, options.onDifference, build, reused.workspace);
+  await walkRecords(build, reused.readBuffer, diff.build);
+  await walkRecords(probe, reused.readBuffer, diff.probe, options.drain);
   const counts = diff.finish();
   await options.drain();
   return counts;
@@ -106,6 +119,10 @@ export async function comparePartitionStores(
   target: PartitionStore,
   label: string,
   options: ComparePartitionsOptions,
+  reused: Reused = {
+    workspace: createDiffWorkspace(),
+    readBuffer: Buffer.allocUnsafe(READ_CHUNK_BYTES),
+  },
 ): Promise<DiffCounts> {
   const total = createDiffCounts();
   const usedBits = source.fromBit + source.bits;
@@ -116,6 +133,7 @@ export async function comparePartitionStores(
       usedBits,
       `${label}.${p}`,
       options,
+      reused,
     );
     addDiffCounts(total, counts);
   }

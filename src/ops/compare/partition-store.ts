@@ -25,16 +25,17 @@ export function chunkBytesFor(partitions: number): number {
   const share = Math.floor(STORE_BUFFER_BYTES / partitions);
   return Math.min(MAX_CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, share));
 }
-const READ_CHUNK_BYTES = 1024 * 1024;
+export const READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface PartitionInput {
   records: number;
   bytes: number;
   /**
    * The partition's records, in chunks that may cut a record. A chunk is
-   * valid until the next one is asked for: the file is read into one buffer.
+   * valid until the next one is asked for: the file is read into one buffer,
+   * `readBuffer` when given (so that reads of many partitions share one).
    */
-  chunks(): AsyncIterable<Buffer>;
+  chunks(readBuffer?: Buffer): AsyncIterable<Buffer>;
 }
 
 export interface PartitionStoreOptions {
@@ -76,12 +77,11 @@ interface Slot {
  * allocate a buffer per chunk, and at the speed a partition is read those
  * pile up faster than the garbage collector frees them.
  */
-async function* readInChunks(path: string, chunkBytes: number): AsyncIterable<Buffer> {
+async function* readInChunks(path: string, buffer: Buffer): AsyncIterable<Buffer> {
   const file = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, chunkBytes, null);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) return;
       yield buffer.subarray(0, bytesRead);
     }
@@ -149,8 +149,9 @@ export function createPartitionStore(options: PartitionStoreOptions): PartitionS
       return {
         records: slot.records,
         bytes: slot.bytes,
-        async *chunks() {
-          if (slot.written) yield* readInChunks(slot.path, READ_CHUNK_BYTES);
+        async *chunks(readBuffer) {
+          if (slot.written)
+            yield* readInChunks(slot.path, readBuffer ?? Buffer.allocUnsafe(READ_CHUNK_BYTES));
           if (slot.chunk) yield slot.chunk.subarray(0, slot.fill);
         },
       };
