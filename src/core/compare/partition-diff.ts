@@ -3,9 +3,9 @@
  * smaller one) are copied into one buffer and indexed by an open-addressing
  * table of typed arrays keyed by `_id` bytes; the other side's records are
  * looked up one by one, straight from the chunks they are read in. Nothing
- * is allocated per document, so the garbage collector has nothing to keep
- * up with and memory is the records' own bytes plus a few bytes each. What
- * is left unmatched at the end exists on the build side only.
+ * is allocated per document (only per difference found), and memory is the
+ * records' own bytes plus about 20 bytes each. What is left unmatched at
+ * the end exists on the build side only.
  */
 import { DOCUMENT_HASH_BYTES, hashIdRange } from './document-fingerprint.js';
 
