@@ -126,64 +126,55 @@ export function createPartitionDiff(
   const onlyProbe: DifferenceKind = buildSide === 'source' ? 'extra' : 'missing';
   let probing = false;
 
-  // Entry e: `_id` at arena[idStart[e], idStart[e] + idLength[e]), its hash right after.
-  prepare(workspace, expected);
-  let { arena, idStart, idLength, state, copies, slots } = workspace;
+  // Entry e: `_id` at ws.arena[ws.idStart[e], + ws.idLength[e]), its hash right after.
+  const ws = workspace;
+  prepare(ws, expected);
   let used = 0;
   let entries = 0;
-  /** Hands what grew back to the workspace, for the next partition. */
-  const keep = () => Object.assign(workspace, { arena, idStart, idLength, state, copies, slots });
 
   function find(bytes: Buffer, start: number, end: number, hash: number): number {
-    const mask = slots.length - 1;
+    const mask = ws.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const e = slots[slot] as number;
+      const e = ws.slots[slot] as number;
       if (e === EMPTY) return -1 - slot;
-      const at = idStart[e] as number;
-      const length = idLength[e] as number;
-      if (length === end - start && arena.compare(bytes, start, end, at, at + length) === 0)
+      const at = ws.idStart[e] as number;
+      const length = ws.idLength[e] as number;
+      if (length === end - start && ws.arena.compare(bytes, start, end, at, at + length) === 0)
         return e;
     }
   }
 
   function grow(): void {
-    const capacity = idStart.length * 2;
+    const capacity = ws.idStart.length * 2;
     const widen = <T extends Int32Array | Uint8Array | Uint32Array>(from: T, to: T): T => {
       to.set(from);
       return to;
     };
-    idStart = widen(idStart, new Int32Array(capacity));
-    idLength = widen(idLength, new Int32Array(capacity));
-    state = widen(state, new Uint8Array(capacity));
-    copies = widen(copies, new Uint32Array(capacity));
-    slots = new Int32Array(tableSize(capacity)).fill(EMPTY);
+    ws.idStart = widen(ws.idStart, new Int32Array(capacity));
+    ws.idLength = widen(ws.idLength, new Int32Array(capacity));
+    ws.state = widen(ws.state, new Uint8Array(capacity));
+    ws.copies = widen(ws.copies, new Uint32Array(capacity));
+    ws.slots = new Int32Array(tableSize(capacity)).fill(EMPTY);
     for (let e = 0; e < entries; e++) {
-      const at = idStart[e] as number;
-      const slot = find(
-        arena,
-        at,
-        at + (idLength[e] as number),
-        hashIdRange(arena, at, at + (idLength[e] as number)),
-      );
-      slots[-1 - slot] = e;
+      const at = ws.idStart[e] as number;
+      const end = at + (ws.idLength[e] as number);
+      ws.slots[-1 - find(ws.arena, at, end, hashIdRange(ws.arena, at, end))] = e;
     }
-    keep();
   }
 
   function add(bytes: Buffer, start: number, end: number, emptySlot: number): void {
     const size = end - start + DOCUMENT_HASH_BYTES;
-    if (used + size > arena.length) {
-      const larger = Buffer.allocUnsafe(Math.max(arena.length * 2, used + size));
-      arena.copy(larger, 0, 0, used);
-      arena = larger;
-      keep();
+    if (used + size > ws.arena.length) {
+      const larger = Buffer.allocUnsafe(Math.max(ws.arena.length * 2, used + size));
+      ws.arena.copy(larger, 0, 0, used);
+      ws.arena = larger;
     }
-    bytes.copy(arena, used, start, end + DOCUMENT_HASH_BYTES);
-    idStart[entries] = used;
-    idLength[entries] = end - start;
-    state[entries] = UNMATCHED;
-    copies[entries] = 1;
-    slots[emptySlot] = entries;
+    bytes.copy(ws.arena, used, start, end + DOCUMENT_HASH_BYTES);
+    ws.idStart[entries] = used;
+    ws.idLength[entries] = end - start;
+    ws.state[entries] = UNMATCHED;
+    ws.copies[entries] = 1;
+    ws.slots[emptySlot] = entries;
     used += size;
     entries += 1;
   }
@@ -194,9 +185,10 @@ export function createPartitionDiff(
   };
 
   function sameHash(e: number, bytes: Buffer, idEnd: number): boolean {
-    const at = (idStart[e] as number) + (idLength[e] as number);
+    const at = (ws.idStart[e] as number) + (ws.idLength[e] as number);
     return (
-      arena.compare(bytes, idEnd, idEnd + DOCUMENT_HASH_BYTES, at, at + DOCUMENT_HASH_BYTES) === 0
+      ws.arena.compare(bytes, idEnd, idEnd + DOCUMENT_HASH_BYTES, at, at + DOCUMENT_HASH_BYTES) ===
+      0
     );
   }
 
@@ -206,10 +198,10 @@ export function createPartitionDiff(
       counts[buildSide] += 1;
       let found = find(bytes, start, end, hashIdRange(bytes, start, end));
       if (found >= 0) {
-        copies[found] = (copies[found] as number) + 1;
+        ws.copies[found] = (ws.copies[found] as number) + 1;
         return;
       }
-      if (entries === idStart.length) {
+      if (entries === ws.idStart.length) {
         grow();
         found = find(bytes, start, end, hashIdRange(bytes, start, end));
       }
@@ -221,23 +213,23 @@ export function createPartitionDiff(
       const e = find(bytes, start, end, hashIdRange(bytes, start, end));
       // Unknown ids are not remembered: the index must not grow with the other side.
       if (e < 0) return report(onlyProbe, bytes.subarray(start, end));
-      const known = state[e];
+      const known = ws.state[e];
       if (known === REPORTED) return;
-      if (known === UNMATCHED && copies[e] === 1 && sameHash(e, bytes, end)) {
+      if (known === UNMATCHED && ws.copies[e] === 1 && sameHash(e, bytes, end)) {
         counts.matching += 1;
-        state[e] = MATCHED;
+        ws.state[e] = MATCHED;
         return;
       }
       if (known === MATCHED) counts.matching -= 1;
-      state[e] = REPORTED;
+      ws.state[e] = REPORTED;
       report('different', bytes.subarray(start, end));
     },
     finish() {
       for (let e = 0; e < entries; e++) {
-        if (state[e] !== UNMATCHED) continue;
-        const at = idStart[e] as number;
-        const id = arena.subarray(at, at + (idLength[e] as number));
-        for (let copy = 0; copy < (copies[e] as number); copy++) report(onlyBuild, id);
+        if (ws.state[e] !== UNMATCHED) continue;
+        const at = ws.idStart[e] as number;
+        const id = ws.arena.subarray(at, at + (ws.idLength[e] as number));
+        for (let copy = 0; copy < (ws.copies[e] as number); copy++) report(onlyBuild, id);
       }
       entries = 0;
       return counts;
