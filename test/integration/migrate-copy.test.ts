@@ -21,7 +21,8 @@ import { writeSeed } from '../../src/adapters/mongo/seed-writer.js';
 import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
 import { buildCollectionMetadata } from '../../src/core/archive/metadata.js';
 import { configSchema } from '../../src/core/config/schema.js';
-import { silentProgress } from '../../src/core/progress.js';
+import type { NsctlError } from '../../src/core/errors.js';
+import { createProgress, silentProgress } from '../../src/core/progress.js';
 import { createSeedPlan } from '../../src/core/seed/seed-plan.js';
 import { runBackup } from '../../src/ops/backup/run.js';
 import { openMongoDocumentSource } from '../../src/ops/compare/mongo-document-source.js';
@@ -132,6 +133,37 @@ test('_id-order pages cross every _id type bracket without losing or repeating a
     result.convergence?.passes.map((p) => p.missing + p.extra + p.different),
     [0],
   );
+});
+
+test('indexes come before the data on FerretDB and after it on MongoDB (server-dependent): a copy stopped after its first batch shows which', async () => {
+  const target = await t.scratch('index-timing');
+  const stop = new AbortController();
+  const progress = createProgress((event) => {
+    if (event.task === 'migrate:treatments' && event.kind === 'update' && event.done > 0)
+      stop.abort(new Error('stopped by the test after the first batch'));
+  });
+  await assert.rejects(
+    migrate(t.dbUri, target.dbUri, {
+      selection: { include: ['treatments'] },
+      batchSize: 10,
+      progress,
+      signal: stop.signal,
+      statePath: join(dir, 'index-timing.state.json'),
+    }),
+    (error: NsctlError) => error.code === 'INTERRUPTED',
+  );
+  const copied = await target.db.collection('treatments').countDocuments();
+  const total = await t.db.collection('treatments').countDocuments();
+  assert.ok(copied > 0 && copied < total, `${copied} of ${total} copied before the stop`);
+  const names = (db: typeof t.db) =>
+    db
+      .collection('treatments')
+      .listIndexes()
+      .toArray()
+      .then((specs) => specs.map((spec) => String(spec.name)).sort());
+  const onTarget = await names(target.db);
+  if (t.isFerretDB) assert.deepEqual(onTarget, await names(t.db));
+  else assert.deepEqual(onTarget, ['_id_']);
 });
 
 test('from an nsctl backup and from the archive file itself', async () => {

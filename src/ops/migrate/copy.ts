@@ -1,5 +1,6 @@
 /**
- * The copy phase: every collection's documents, then its indexes. Sources
+ * The copy phase: every collection's documents and its indexes, built
+ * before or after the documents as the target prefers. Sources
  * that can read collections separately (MongoDB, a dump directory) run
  * `parallel` collections at once, each reading its next batch while the
  * previous one is written. An archive is read once for all collections;
@@ -18,7 +19,12 @@ import {
   createBatchWriter,
   readAhead,
 } from './batch-writer.js';
-import { type IndexOutcome, recreateIndexes } from './collection-setup.js';
+import {
+  canBuildBeforeData,
+  type IndexOutcome,
+  type IndexTiming,
+  recreateIndexes,
+} from './collection-setup.js';
 import { throwIfAborted } from './retry.js';
 import type { MigrationSource } from './source.js';
 
@@ -30,11 +36,15 @@ export interface CopyPhaseInput {
   collections: SourceCollectionInfo[];
   states: Map<string, CollectionState>;
   parallel: number;
+  indexTiming: IndexTiming;
   /** Stops the other collections' copies after a failure (aborts `ctx.signal`). */
   stop(): void;
-  /** Called when a collection's indexes are built. */
+  /** Called when a collection's indexes are built (all of them, whenever that was). */
   onIndexes(name: string, outcome: IndexOutcome, durationMs: number): void;
 }
+
+/** Indexes built before a collection's data in this run, by collection. */
+type EarlyIndexes = Map<string, { outcome: IndexOutcome; durationMs: number }>;
 
 function stateOf(input: CopyPhaseInput, name: string): CollectionState {
   const state = input.states.get(name);
@@ -42,20 +52,55 @@ function stateOf(input: CopyPhaseInput, name: string): CollectionState {
   return state;
 }
 
-async function finishCollection(input: CopyPhaseInput, info: SourceCollectionInfo) {
-  const state = stateOf(input, info.name);
+/** Before the data, where the target prefers it: the indexes that may exist during the copy. */
+async function buildEarlyIndexes(
+  input: CopyPhaseInput,
+  info: SourceCollectionInfo,
+  early: EarlyIndexes,
+): Promise<void> {
+  if (input.indexTiming !== 'before-data') return;
   const started = Date.now();
-  const outcome = await recreateIndexes(input.database, info, input.ctx.retry);
-  state.state = 'finished';
-  input.ctx.store.save();
-  input.onIndexes(info.name, outcome, Date.now() - started);
+  const outcome = await recreateIndexes(input.database, info, input.ctx.retry, canBuildBeforeData);
+  early.set(info.name, { outcome, durationMs: Date.now() - started });
 }
 
-async function copyOne(input: CopyPhaseInput, info: SourceCollectionInfo): Promise<void> {
+/**
+ * The indexes not built before the data (all of them when none were, e.g.
+ * on resuming a collection whose data was done), then the collection is done.
+ */
+async function finishCollection(
+  input: CopyPhaseInput,
+  info: SourceCollectionInfo,
+  early: EarlyIndexes,
+) {
+  const state = stateOf(input, info.name);
+  const before = early.get(info.name);
+  const started = Date.now();
+  const late = await recreateIndexes(
+    input.database,
+    info,
+    input.ctx.retry,
+    before ? (spec) => !canBuildBeforeData(spec) : undefined,
+  );
+  state.state = 'finished';
+  input.ctx.store.save();
+  const outcome = {
+    created: [...(before?.outcome.created ?? []), ...late.created],
+    failed: [...(before?.outcome.failed ?? []), ...late.failed],
+  };
+  input.onIndexes(info.name, outcome, (before?.durationMs ?? 0) + Date.now() - started);
+}
+
+async function copyOne(
+  input: CopyPhaseInput,
+  info: SourceCollectionInfo,
+  early: EarlyIndexes,
+): Promise<void> {
   const state = stateOf(input, info.name);
   if (state.state === 'finished') return;
   if (state.state !== 'copied') {
     const { ctx, source } = input;
+    await buildEarlyIndexes(input, info, early);
     const writer = createBatchWriter(ctx, info, state);
     const from = {
       documents: state.documents,
@@ -71,16 +116,16 @@ async function copyOne(input: CopyPhaseInput, info: SourceCollectionInfo): Promi
     }
     writer.finish();
   }
-  await finishCollection(input, info);
+  await finishCollection(input, info, early);
 }
 
-async function copyEachCollection(input: CopyPhaseInput): Promise<void> {
+async function copyEachCollection(input: CopyPhaseInput, early: EarlyIndexes): Promise<void> {
   const queue = input.collections.filter((c) => c.type !== 'view');
   let first: unknown;
   const workers = Array.from({ length: Math.min(input.parallel, queue.length) }, async () => {
     for (let info = queue.shift(); info; info = queue.shift()) {
       throwIfAborted(input.ctx.signal);
-      await copyOne(input, info).catch((error: unknown) => {
+      await copyOne(input, info, early).catch((error: unknown) => {
         first ??= error;
         input.stop();
         throw error;
@@ -101,12 +146,13 @@ interface StreamEntry {
   writing: Promise<void> | undefined;
 }
 
-async function copyFromStream(input: CopyPhaseInput): Promise<void> {
+async function copyFromStream(input: CopyPhaseInput, early: EarlyIndexes): Promise<void> {
   const { ctx, source } = input;
   const entries = new Map<string, StreamEntry>();
   for (const info of input.collections) {
     const state = stateOf(input, info.name);
     if (info.type === 'view' || state.state === 'copied' || state.state === 'finished') continue;
+    await buildEarlyIndexes(input, info, early);
     const writer = createBatchWriter(ctx, info, state);
     entries.set(info.name, {
       info,
@@ -162,12 +208,13 @@ async function copyFromStream(input: CopyPhaseInput): Promise<void> {
   for (const entry of entries.values()) entry.writer.finish();
   for (const info of input.collections) {
     if (info.type !== 'view' && stateOf(input, info.name).state !== 'finished')
-      await finishCollection(input, info);
+      await finishCollection(input, info, early);
   }
 }
 
 /** Copies every collection's documents and builds its indexes; views are left to the caller. */
 export async function copyCollections(input: CopyPhaseInput): Promise<void> {
-  if (input.source.readCollection) await copyEachCollection(input);
-  else await copyFromStream(input);
+  const early: EarlyIndexes = new Map();
+  if (input.source.readCollection) await copyEachCollection(input, early);
+  else await copyFromStream(input, early);
 }

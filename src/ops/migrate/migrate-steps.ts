@@ -21,6 +21,7 @@ import {
   createView,
   ensureCollection,
   type IndexOutcome,
+  indexTimingFor,
   listTargetNames,
 } from './collection-setup.js';
 import { convergeDatabases } from './converge.js';
@@ -141,6 +142,7 @@ async function copyPhase(input: StepsInput, run: RunState): Promise<void> {
     collections: plan.collections,
     states: new Map<string, CollectionState>(state.collections.map((c) => [c.name, c])),
     parallel: options.parallel ?? DEFAULT_PARALLEL,
+    indexTiming: indexTimingFor(input.target.server),
     stop: input.stop,
     onIndexes: (name, outcome, durationMs) => run.indexes.set(name, { ...outcome, durationMs }),
   });
