@@ -1,11 +1,12 @@
 /**
  * Reading a database for backup, verify and migrate: which collections exist
  * with their options and indexes, and every document as raw BSON bytes in
- * bounded batches (the driver slices each batch; nothing is decoded).
+ * bounded batches (views of the server's replies; nothing is decoded).
  */
 import type { Db, Document } from 'mongodb';
 
 import { findClosestName } from '../../core/closest-name.js';
+import { findRawBatches } from './raw-batches.js';
 
 export interface IndexSpec {
   name: string;
@@ -109,24 +110,23 @@ export interface RawReadOptions {
 
 /**
  * Every document of a collection as its raw BSON bytes, in natural order.
- * The buffers are slices of the driver's batch and stay valid after the
- * next document is read.
+ * The buffers are views of the server's reply and stay valid after the next
+ * document is read.
  */
 export async function* readRawDocuments(
   db: Db,
   collection: string,
   options: RawReadOptions = {},
 ): AsyncGenerator<Buffer> {
-  const cursor = db
-    .collection(collection)
-    .find({}, { raw: true, batchSize: options.batchSize ?? 1000 });
-  try {
-    for await (const doc of cursor) {
+  const batches = findRawBatches(db, collection, {
+    batchSize: options.batchSize ?? 1000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  for await (const batch of batches) {
+    for (const doc of batch) {
       if (options.signal?.aborted) throw options.signal.reason;
-      yield doc as unknown as Buffer;
+      yield doc;
     }
-  } finally {
-    await cursor.close();
   }
 }
 

@@ -15,6 +15,7 @@ import type { Collection, Db, Document } from 'mongodb';
 
 import { listCollectionSpecs } from '../../adapters/mongo/collections.js';
 import { connectMongo, type MongoTarget, type ServerInfo } from '../../adapters/mongo/connect.js';
+import { findRawBatches } from '../../adapters/mongo/raw-batches.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
 import { decodeId } from '../../core/compare/id-format.js';
 import {
@@ -165,7 +166,7 @@ const sameId = (doc: Buffer, id: Uint8Array) => Buffer.from(readIdElement(doc) ?
 
 async function* readNatural(
   name: string,
-  coll: CollectionHandle,
+  database: () => Db,
   from: ReadFrom,
   options: MongoSourceOptions,
 ) {
@@ -176,10 +177,9 @@ async function* readNatural(
   for (;;) {
     let position = 0;
     let skipping = handled > 0;
-    const cursor = coll().find({}, { raw: true, batchSize: options.pageSize });
+    const batches = findRawBatches(database(), name, { batchSize: options.pageSize });
     try {
-      for await (const raw of cursor) {
-        const doc = raw as unknown as Buffer;
+      for await (const doc of flatten(batches)) {
         position++;
         if (skipping) {
           skipping = byMarker ? !sameId(doc, marker as Uint8Array) : position < handled;
@@ -200,10 +200,12 @@ async function* readNatural(
       byMarker = false;
     } catch (error) {
       await retrier.recover(error);
-    } finally {
-      await cursor.close().catch(() => undefined);
     }
   }
+}
+
+async function* flatten(batches: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer> {
+  for await (const batch of batches) yield* batch;
 }
 
 async function findByIds(
@@ -248,7 +250,7 @@ export function createMongoSource(
     listCollections: () => describeCollections(connection.db),
     readCollection: (name, from) =>
       natural
-        ? readNatural(name, () => connection.db.collection(name), from, opts)
+        ? readNatural(name, () => connection.db, from, opts)
         : readByIdOrder(name, () => connection.db.collection(name), from, opts),
     async captureChanges(names, from) {
       if (!server.supportsChangeStreams) return undefined;
