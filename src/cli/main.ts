@@ -13,15 +13,22 @@ function packageVersion(): string {
 }
 
 const GRACE_MS = 10_000;
+/**
+ * A second signal this soon after the first is the same key press: a
+ * wrapper (npx, `timeout`, a shell script) may pass the terminal's signal
+ * on to a process group that already received it.
+ */
+const REPEAT_MS = 1_000;
 const controller = new AbortController();
-let interrupts = 0;
+let firstSignalAt: number | undefined;
 const onSignal = (signal: NodeJS.Signals) => {
-  interrupts += 1;
-  if (interrupts > 1) {
+  if (firstSignalAt !== undefined && Date.now() - firstSignalAt < REPEAT_MS) return;
+  if (firstSignalAt !== undefined) {
     const note = interruptNote();
     if (note) process.stderr.write(`\n${note}\n`);
     process.exit(EXIT.interrupted);
   }
+  firstSignalAt = Date.now();
   process.stderr.write(
     `\n${signal} received: stopping cleanly (send it again, e.g. Ctrl-C, to stop at once)\n`,
   );

@@ -86,3 +86,31 @@ test('Ctrl-C (SIGINT) during a backup exits 130 with INTERRUPTED, leaving no bac
   assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
   assert.equal((await readCatalogue(target)).backups.length, before);
 });
+
+test('one Ctrl-C that arrives twice at once (a wrapper passing it on to the process group) still stops cleanly', async () => {
+  const before = (await readCatalogue(target)).backups.length;
+  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, ...args.filter((a) => a !== '--quiet'), '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    let sent = false;
+    child.stderr.on('data', (c: Buffer) => {
+      if (!sent && c.toString().includes('"kind":"start"')) {
+        sent = true;
+        child.kill('SIGINT');
+        setTimeout(() => child.kill('SIGINT'), 20);
+      }
+    });
+    child.on('exit', (code) => resolve({ code, stdout }));
+  });
+  assert.equal(result.code, 130, result.stdout);
+  // A hard stop would print no JSON document; the clean one reports INTERRUPTED.
+  assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
+  assert.equal((await readCatalogue(target)).backups.length, before);
+});

@@ -105,9 +105,11 @@ test('a target that is the source itself is refused, by its URI or by what the s
   const fine = await migrate(t.dbUri, other.dbUri, { dryRun: true });
   assert.deepEqual(fine.preflight.problems, []);
 
-  const compared = await verify(t.dbUri, alias);
-  assert.equal(compared.equal, true);
-  assert.match((compared.warnings ?? []).join('\n'), /same database/);
+  // verify refuses it too: an IDENTICAL of a database with itself would prove nothing.
+  await assert.rejects(
+    verify(t.dbUri, alias),
+    (error: NsctlError) => error.code === 'USAGE' && /same database/.test(error.message),
+  );
 });
 
 test('a mistyped name in --collections or --exclude is refused with the closest name (finding 2)', async () => {
@@ -304,6 +306,7 @@ test('verify refuses two databases that both hold nothing (mistyped names), and 
 test('verify with a --work-dir that is missing or a file says so, as a usage error', async () => {
   const file = join(dir, 'a-file');
   await writeFile(file, 'x');
+  const other = await t.scratch('work-dir');
   for (const [workDir, problem] of [
     [join(dir, 'nope', 'x'), /does not exist/],
     [file, /is not a folder/],
@@ -311,7 +314,7 @@ test('verify with a --work-dir that is missing or a file says so, as a usage err
     await assert.rejects(
       runVerify({
         source: t.dbUri,
-        target: t.dbUri,
+        target: other.dbUri,
         sourceContext,
         workDir,
         nightscout: { collections: config.nightscout.collections },

@@ -21,9 +21,6 @@ export interface RunVerifyOptions extends Omit<VerifyOptions, 'source' | 'target
   sourceContext: SourceContext;
 }
 
-const SAME_DATABASE =
-  'the source and the target are the same database: they are equal by definition; did you mean another --target?';
-
 /**
  * Two empty sides are equal, but that is almost always two mistyped (or
  * not yet created) database names, not a proof worth printing.
@@ -50,6 +47,14 @@ export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult
       { hint: 'Pass --target mongodb://host:27017/nightscout; a backup can only be a source.' },
     );
   }
+  if (isSameDatabaseUri(sourceSpec, targetSpec))
+    throw new NsctlError(
+      'USAGE',
+      'the source and the target are the same database: a database is equal to itself, so nothing would be proven',
+      {
+        hint: 'Check --target: it should name the other copy (another server, or another database name).',
+      },
+    );
   const reportFile = rest.reportFile
     ? await checkReportPath(rest.reportFile, sourceContext.cwd)
     : undefined;
@@ -62,15 +67,12 @@ export async function runVerify(options: RunVerifyOptions): Promise<VerifyResult
     });
     try {
       await refuseBothEmpty(source, target);
-      const result = await verifyDatabases({
+      return await verifyDatabases({
         ...rest,
         ...(reportFile ? { reportFile } : {}),
         source,
         target,
       });
-      return isSameDatabaseUri(sourceSpec, targetSpec)
-        ? { ...result, warnings: [SAME_DATABASE, ...(result.warnings ?? [])] }
-        : result;
     } finally {
       await target.close();
     }
