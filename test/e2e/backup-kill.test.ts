@@ -59,37 +59,12 @@ test('kill -9 at 8 moments leaves no partial backup that looks good; the next ru
   assert.equal(await assertEveryListedBackupVerifies(), before + 1);
 });
 
-test('Ctrl-C (SIGINT) during a backup exits 130 with INTERRUPTED, leaving no backup', async () => {
-  const before = (await readCatalogue(target)).backups.length;
-  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [CLI_PATH, ...args.filter((a) => a !== '--quiet'), '--json'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    let sent = false;
-    child.stderr.on('data', (c: Buffer) => {
-      if (!sent && c.toString().includes('"kind":"start"')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    child.on('exit', (code) => resolve({ code, stdout }));
-  });
-  assert.equal(result.code, 130, result.stdout);
-  assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
-  assert.equal((await readCatalogue(target)).backups.length, before);
-});
-
-test('one Ctrl-C that arrives twice at once (a wrapper passing it on to the process group) still stops cleanly', async () => {
-  const before = (await readCatalogue(target)).backups.length;
-  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+/**
+ * Starts a backup and, once it reports its start, sends SIGINT at each of
+ * `delaysMs`; resolves with the exit code and what it printed on stdout.
+ */
+function interruptBackup(delaysMs: number[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       [CLI_PATH, ...args.filter((a) => a !== '--quiet'), '--json'],
@@ -103,12 +78,24 @@ test('one Ctrl-C that arrives twice at once (a wrapper passing it on to the proc
     child.stderr.on('data', (c: Buffer) => {
       if (!sent && c.toString().includes('"kind":"start"')) {
         sent = true;
-        child.kill('SIGINT');
-        setTimeout(() => child.kill('SIGINT'), 20);
+        for (const delay of delaysMs) setTimeout(() => child.kill('SIGINT'), delay);
       }
     });
     child.on('exit', (code) => resolve({ code, stdout }));
   });
+}
+
+test('Ctrl-C (SIGINT) during a backup exits 130 with INTERRUPTED, leaving no backup', async () => {
+  const before = (await readCatalogue(target)).backups.length;
+  const result = await interruptBackup([0]);
+  assert.equal(result.code, 130, result.stdout);
+  assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
+  assert.equal((await readCatalogue(target)).backups.length, before);
+});
+
+test('one Ctrl-C that arrives twice at once (a wrapper passing it on to the process group) still stops cleanly', async () => {
+  const before = (await readCatalogue(target)).backups.length;
+  const result = await interruptBackup([0, 20]);
   assert.equal(result.code, 130, result.stdout);
   // A hard stop would print no JSON document; the clean one reports INTERRUPTED.
   assert.equal(JSON.parse(result.stdout).error.code, 'INTERRUPTED');
