@@ -39,7 +39,10 @@ interface CursorReply {
   cursor?: { id?: Long; firstBatch?: Buffer[]; nextBatch?: Buffer[] };
 }
 
-/** The cursor id (0 once the server has nothing more) and the batch of a `find` or `getMore` reply. */
+/**
+ * The cursor id (0 once the server has nothing more) and the batch of a
+ * `find` or `getMore` reply.
+ */
 export function readCursorReply(reply: CursorReply): { cursorId: Long; documents: Buffer[] } {
   const cursor = reply.cursor;
   const documents = cursor?.firstBatch ?? cursor?.nextBatch;

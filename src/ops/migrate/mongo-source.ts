@@ -13,9 +13,8 @@
  */
 import type { Collection, Db, Document } from 'mongodb';
 
-import { listCollectionSpecs } from '../../adapters/mongo/collections.js';
+import { listCollectionSpecs, readRawDocuments } from '../../adapters/mongo/collections.js';
 import { connectMongo, type MongoTarget, type ServerInfo } from '../../adapters/mongo/connect.js';
-import { findRawBatches } from '../../adapters/mongo/raw-batches.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
 import { decodeId } from '../../core/compare/id-format.js';
 import {
@@ -177,9 +176,8 @@ async function* readNatural(
   for (;;) {
     let position = 0;
     let skipping = handled > 0;
-    const batches = findRawBatches(database(), name, { batchSize: options.pageSize });
     try {
-      for await (const doc of flatten(batches)) {
+      for await (const doc of readRawDocuments(database(), name, { batchSize: options.pageSize })) {
         position++;
         if (skipping) {
           skipping = byMarker ? !sameId(doc, marker as Uint8Array) : position < handled;
@@ -202,10 +200,6 @@ async function* readNatural(
       await retrier.recover(error);
     }
   }
-}
-
-async function* flatten(batches: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer> {
-  for await (const batch of batches) yield* batch;
 }
 
 async function findByIds(
