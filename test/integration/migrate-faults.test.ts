@@ -260,7 +260,8 @@ test('documents the target refuses are reported by _id, the run fails, the rest 
   const entries = result.collections.find((c) => c.name === 'entries');
   assert.equal(entries?.inserted, await t.db.collection('entries').countDocuments());
 
-  // A document over the 16 MiB limit, as only a dump can hold one.
+  // A document over the 16 MiB limit, as only a dump can hold one, and one
+  // whose bytes are damaged (sent as they are, FerretDB would drop the connection).
   const dump = join(dir, 'big-dump', 'nightscout');
   await mkdir(dump, { recursive: true });
   const big = Buffer.alloc(17 * 1024 * 1024, 0x61);
@@ -268,6 +269,7 @@ test('documents the target refuses are reported by _id, the run fails, the rest 
     serialize({ _id: new ObjectId('650000000000000000000001'), sgv: 100 }),
     serialize({ _id: 'too-big', pad: big.toString('latin1') }),
     serialize({ _id: new ObjectId('650000000000000000000002'), sgv: 101 }),
+    damaged(serialize({ _id: 'damaged', sgv: 102 })),
   ];
   await writeFile(join(dump, 'entries.bson'), Buffer.concat(docs));
   const fromDump = await t.scratch('too-big');
@@ -277,10 +279,19 @@ test('documents the target refuses are reported by _id, the run fails, the rest 
   assert.equal(bigEntries?.inserted, 2);
   assert.deepEqual(
     bigEntries?.failures.map((f) => f.id),
-    ['"too-big"'],
+    ['"too-big"', '"damaged"'],
   );
   assert.match(bigEntries?.failures[0]?.message ?? '', /larger than|size/i);
+  assert.match(bigEntries?.failures[1]?.message ?? '', /not valid BSON .*unknown element type/);
 });
+
+/** The same bytes with the type byte of the last element made unknown. */
+function damaged(doc: Uint8Array): Buffer {
+  const bytes = Buffer.from(doc);
+  const lastType = bytes.lastIndexOf(0x10);
+  bytes[lastType] = 0x99;
+  return bytes;
+}
 
 test('writes on the source during the copy are found and fixed by the convergence passes', async () => {
   const source = await t.scratch('busy-source');

@@ -1,9 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { Binary, Double, Int32, Long, ObjectId, serialize, UUID } from 'bson';
+import {
+  Binary,
+  BSONRegExp,
+  Code,
+  Double,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  serialize,
+  Timestamp,
+  UUID,
+} from 'bson';
 
-import { listElements, readIdElement } from '../../src/core/compare/bson-elements.js';
+import {
+  checkDocument,
+  listElements,
+  readIdElement,
+} from '../../src/core/compare/bson-elements.js';
 
 test('readIdElement gives the type byte and the value bytes of _id', () => {
   const oid = new ObjectId('65f0c6d4e8b3a2c1d0e9f8a7');
@@ -55,4 +72,65 @@ test('a truncated document is refused', () => {
   const doc = Buffer.from(serialize({ s: 'hello world' }));
   doc.writeInt32LE(100, 4 + 1 + 2);
   assert.throws(() => listElements(doc), /malformed BSON/);
+});
+
+test('checkDocument accepts every well-formed value, however nested', () => {
+  const doc = serialize({
+    _id: new ObjectId(),
+    s: 'text é',
+    n: [new Int32(1), new Double(2.5), Long.fromNumber(3), null, true, false],
+    deep: { a: { b: { c: [{ d: new Date(0) }] } } },
+    bin: new Binary(Buffer.from('xyz'), 0x80),
+    uuid: new UUID(),
+    re: new BSONRegExp('^a', 'i'),
+    code: new Code('f()', { x: 1 }),
+    plain: new Code('g()'),
+    ts: new Timestamp({ t: 1, i: 2 }),
+    lo: new MinKey(),
+    hi: new MaxKey(),
+    empty: {},
+  });
+  assert.doesNotThrow(() => checkDocument(doc));
+  assert.doesNotThrow(() => checkDocument(serialize({})));
+});
+
+test('checkDocument names what is wrong with damaged bytes', () => {
+  const base = Buffer.from(serialize({ _id: 'x', s: 'abc', b: true, sub: { v: new Int32(1) } }));
+  const damage = (edit: (bytes: Buffer) => void) => {
+    const bytes = Buffer.from(base);
+    edit(bytes);
+    return bytes;
+  };
+  const at = (text: string) => base.indexOf(Buffer.from(`${text}\0`, 'latin1')) + text.length + 1;
+  const cases: [string, Buffer, RegExp][] = [
+    [
+      'unknown type',
+      damage((b) => {
+        b[at('sub') + 4] = 0x99;
+      }),
+      /unknown element type 0x99/,
+    ],
+    ['string length too long', damage((b) => b.writeInt32LE(200, at('s'))), /string|past the end/],
+    [
+      'string without NUL',
+      damage((b) => {
+        b[at('s') + 4 + 3] = 0x41;
+      }),
+      /without its NUL/,
+    ],
+    [
+      'boolean 2',
+      damage((b) => {
+        b[at('b')] = 2;
+      }),
+      /boolean/,
+    ],
+    ['outer length too short', damage((b) => b.writeInt32LE(base.length - 1, 0)), /past the end/],
+    ['trailing bytes', Buffer.concat([base, Buffer.of(0)]), /bytes after the document/],
+    ['truncated', base.subarray(0, base.length - 3), /length|end/],
+    ['empty', Buffer.alloc(0), /shorter than 5 bytes|past the end/],
+  ];
+  for (const [label, bytes, message] of cases) {
+    assert.throws(() => checkDocument(bytes), message, label);
+  }
 });

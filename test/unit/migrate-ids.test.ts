@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'bson';
-
+import { describeInsertId } from '../../src/adapters/mongo/raw-insert.js';
 import { idToExtendedJson } from '../../src/core/compare/id-format.js';
 import { idBytesOfExtendedJson, idBytesOfValue } from '../../src/ops/migrate/ids.js';
-import { describeInsertId } from '../../src/ops/migrate/target-writer.js';
 
 const values = [
   new ObjectId('5f1e0000000000000000000a'),

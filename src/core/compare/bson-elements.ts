@@ -148,3 +148,73 @@ function joinTypeAndValue(doc: Uint8Array, element: BsonElement): Uint8Array {
   out.set(doc.subarray(element.valueStart, element.end), 1);
   return out;
 }
+
+/** MongoDB's nesting limit for stored documents is 100; allow a little more than that. */
+const MAX_DEPTH = 200;
+
+/**
+ * Throws a "malformed BSON" TypeError unless `doc` is exactly one
+ * well-formed document: lengths that agree, known element types, strings
+ * ending in their NUL, booleans 0 or 1, and the same inside every nested
+ * document, array and code-with-scope. These are the faults for which a
+ * server refuses or drops a whole message; UTF-8 is not checked (decoding
+ * with validation off does not check it either). Nothing is allocated.
+ */
+export function checkDocument(doc: Uint8Array): void {
+  const length = checkDocumentAt(doc, 0, doc.length, 0);
+  if (length !== doc.length) throw createMalformedError('bytes after the document', length);
+}
+
+function checkDocumentAt(bytes: Uint8Array, offset: number, room: number, depth: number): number {
+  if (depth > MAX_DEPTH) throw createMalformedError('documents nested too deep', offset);
+  if (room < 5) throw createMalformedError('document shorter than 5 bytes', offset);
+  const length = readInt32(bytes, offset);
+  if (length < 5 || length > room) throw createMalformedError('bad document length', offset);
+  const limit = offset + length - 1;
+  if (bytes[limit] !== 0) throw createMalformedError('document does not end in NUL', limit);
+  let element = readElementAt(bytes, offset + 4, limit);
+  while (element) {
+    checkValue(bytes, element, depth);
+    element = readElementAt(bytes, element.end, limit);
+  }
+  return length;
+}
+
+/** A length-prefixed string at `at`: at least its NUL, which it ends with. */
+function checkString(bytes: Uint8Array, at: number, end: number): number {
+  const length = readInt32(bytes, at);
+  if (length < 1 || at + 4 + length > end) throw createMalformedError('bad string length', at);
+  if (bytes[at + 4 + length - 1] !== 0) throw createMalformedError('string without its NUL', at);
+  return 4 + length;
+}
+
+function checkValue(bytes: Uint8Array, element: BsonElement, depth: number): void {
+  const { valueStart: at, end } = element;
+  switch (element.type) {
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+    case 0x0c: // DBPointer (its ObjectId is fixed-size)
+      checkString(bytes, at, end);
+      return;
+    case 0x03: // document
+    case 0x04: // array
+      checkDocumentAt(bytes, at, end - at, depth + 1);
+      return;
+    case 0x05: // binary
+      if (readInt32(bytes, at) < 0) throw createMalformedError('negative binary length', at);
+      return;
+    case 0x08: // boolean
+      if ((bytes[at] as number) > 1) throw createMalformedError('boolean neither 0 nor 1', at);
+      return;
+    case 0x0f: {
+      // code with scope: total length, code string, scope document
+      const code = checkString(bytes, at + 4, end);
+      const scope = checkDocumentAt(bytes, at + 4 + code, end - (at + 4 + code), depth + 1);
+      if (4 + code + scope !== end - at)
+        throw createMalformedError('bad code-with-scope length', at);
+      return;
+    }
+    default:
+  }
+}

@@ -9,6 +9,7 @@
  * batch up first would cost FerretDB a scan of the collection per `_id`.
  */
 import type { InsertFailure } from '../../adapters/mongo/raw-insert.js';
+import { describeRawId } from '../../adapters/mongo/raw-insert.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
 import {
   type CollectionState,
@@ -21,7 +22,7 @@ import type { CheckpointStore } from './checkpoint.js';
 import type { FailureLedger } from './failure-ledger.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { type RetryContext, throwIfAborted, withRetry } from './retry.js';
-import { describeInsertId, type TargetWriter } from './target-writer.js';
+import type { TargetWriter } from './target-writer.js';
 
 export interface CopyContext {
   writer: TargetWriter;
@@ -59,7 +60,7 @@ function recordFailures(
   failures: InsertFailure[],
 ): void {
   if (failures.length === 0) return;
-  const byText = new Map(docs.map((doc) => [describeInsertId(readIdElement(doc)), doc]));
+  const byText = new Map(docs.map((doc) => [describeRawId(doc), doc]));
   for (const failure of failures) {
     const doc = byText.get(failure.id);
     const id = doc ? readIdElement(doc) : undefined;

@@ -8,6 +8,7 @@
  * uploaders and run `--final`.
  */
 import { connectMongo, type MongoTarget } from '../../adapters/mongo/connect.js';
+import { describeRawId } from '../../adapters/mongo/raw-insert.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
 import type { NightscoutCollections } from '../../core/config/schema.js';
 import type { Progress } from '../../core/progress.js';
@@ -18,7 +19,7 @@ import type { FailureLedger } from './failure-ledger.js';
 import { idBytesOfExtendedJson } from './ids.js';
 import { type RetryContext, throwIfAborted, withRetry } from './retry.js';
 import type { MigrationSource } from './source.js';
-import { describeInsertId, type TargetWriter } from './target-writer.js';
+import type { TargetWriter } from './target-writer.js';
 
 export interface ConvergeOptions {
   source: MigrationSource;
@@ -112,7 +113,7 @@ async function fixCollection(
       options.retry,
     );
     copied = outcome.inserted + outcome.replaced;
-    const byText = new Map(docs.map((doc) => [describeInsertId(readIdElement(doc)), doc]));
+    const byText = new Map(docs.map((doc) => [describeRawId(doc), doc]));
     for (const failure of outcome.failures) {
       const doc = byText.get(failure.id);
       const id = doc ? readIdElement(doc) : undefined;

@@ -14,7 +14,11 @@
  */
 import type { Db, Document } from 'mongodb';
 
-import { type InsertFailure, insertRawBatch } from '../../adapters/mongo/raw-insert.js';
+import {
+  describeRawId,
+  type InsertFailure,
+  insertRawBatch,
+} from '../../adapters/mongo/raw-insert.js';
 import { readIdElement } from '../../core/compare/bson-elements.js';
 import { decodeId } from '../../core/compare/id-format.js';
 
@@ -40,17 +44,6 @@ const IN_CHUNK = 1000;
 const FERRET_DELETE_CHUNK = 20_000;
 
 const keyOf = (id: Uint8Array) => Buffer.from(id).toString('latin1');
-
-/** The `_id` text insertRawBatch reports, so its failures can be traced to their documents. */
-export function describeInsertId(id: Uint8Array | undefined): string {
-  if (!id) return '(no _id)';
-  const value = decodeId(id) as { toJSON?: () => unknown } | null;
-  try {
-    return JSON.stringify(value?.toJSON?.() ?? value);
-  } catch {
-    return String(value);
-  }
-}
 
 /**
  * A bulk insert cut off by a lost connection comes back as a bulk write
@@ -127,7 +120,7 @@ export function createTargetWriter(database: () => Db, isFerretDB: boolean): Tar
       } catch (error) {
         if (!isDocumentRefusal(error)) throw error;
         outcome.failures.push({
-          id: describeInsertId(readIdElement(doc)),
+          id: describeRawId(doc),
           code: undefined,
           message: error instanceof Error ? error.message : String(error),
         });
@@ -162,12 +155,12 @@ export function createTargetWriter(database: () => Db, isFerretDB: boolean): Tar
   ): Promise<BatchOutcome> {
     const duplicates = outcome.failures.filter((f) => f.code === DUPLICATE_KEY);
     if (duplicates.length === 0) return outcome;
-    const byText = new Map(docs.map((doc) => [describeInsertId(readIdElement(doc)), doc]));
+    const byText = new Map(docs.map((doc) => [describeRawId(doc), doc]));
     const suspects = duplicates
       .map((f) => byText.get(f.id))
       .filter((doc): doc is Buffer => doc !== undefined);
     const split = await splitByExisting(collection, suspects);
-    const stillFailing = new Set(split.absent.map((doc) => describeInsertId(readIdElement(doc))));
+    const stillFailing = new Set(split.absent.map((doc) => describeRawId(doc)));
     const replaced = await replaceDocs(collection, split.different);
     return {
       inserted: outcome.inserted,
