@@ -2,8 +2,8 @@
  * Inserting raw BSON on the real server: the installed driver's document
  * sequence passes the self-check (else inserts would silently take the slow
  * path), the server stores the very bytes sent, failures come back by
- * `_id` exactly as the decoding fallback reports them, an oversized
- * document is refused before anything is sent, and a batch over one
+ * `_id` exactly as the decoding fallback reports them, oversized or
+ * damaged documents are reported without being sent, and a batch over one
  * message's size goes in as several commands.
  */
 import assert from 'node:assert/strict';
@@ -22,8 +22,6 @@ import {
 } from 'bson';
 
 import {
-  DocumentTooLargeError,
-  InvalidDocumentError,
   insertDecodedBatch,
   insertRawBatch,
   sendsRawBytes,
@@ -113,36 +111,28 @@ test('refused documents are reported by _id as the decoding path reports them', 
   assert.equal(await t.db.collection('dup_raw').countDocuments(), 4);
 });
 
-test('a document over 16 MiB is refused before anything of its batch is sent', async () => {
+test('a document over 16 MiB or with damaged bytes is reported by _id, never sent; the rest goes in', async () => {
+  const damaged = Buffer.from(serialize({ _id: 'bad', v: new Int32(1) }));
+  damaged[damaged.indexOf(Buffer.from('v\0', 'latin1')) - 1] = 0x99;
   const batch = [
     Buffer.from(serialize({ _id: 'small', v: 1 })),
     Buffer.from(serialize({ _id: 'huge', pad: 'a'.repeat(17 * 1024 * 1024) })),
+    damaged,
+    Buffer.from(serialize({ _id: 'also-small', v: 2 })),
   ];
-  await assert.rejects(insertRawBatch(t.db, 'too_big', batch), (error: unknown) => {
-    assert.ok(error instanceof DocumentTooLargeError);
-    assert.ok(error instanceof RangeError, 'callers isolate refusals by RangeError');
-    assert.match(error.message, /17\.0 MiB, larger than .*16 MiB/);
-    return true;
-  });
-  assert.equal(await t.db.collection('too_big').countDocuments(), 0);
-});
-
-test('damaged bytes are refused before sending (FerretDB would drop the connection on them)', async () => {
-  const damaged = Buffer.from(serialize({ _id: 'bad', v: new Int32(1) }));
-  damaged[damaged.indexOf(Buffer.from('v\0', 'latin1')) - 1] = 0x99;
-  const batch = [Buffer.from(serialize({ _id: 'fine' })), damaged];
-  await assert.rejects(insertRawBatch(t.db, 'damaged', batch), (error: unknown) => {
-    assert.ok(error instanceof InvalidDocumentError);
-    assert.ok(error instanceof RangeError);
-    assert.match(error.message, /not valid BSON \(unknown element type 0x99/);
-    return true;
-  });
-  assert.equal(await t.db.collection('damaged').countDocuments(), 0);
-  // The connection is still good.
-  assert.deepEqual(await insertRawBatch(t.db, 'damaged', batch.slice(0, 1)), {
-    inserted: 1,
-    failures: [],
-  });
+  const result = await insertRawBatch(t.db, 'unsendable', batch);
+  assert.equal(result.inserted, 2);
+  assert.deepEqual(
+    result.failures.map((f) => [f.id, f.code]),
+    [
+      ['"huge"', undefined],
+      ['"bad"', undefined],
+    ],
+  );
+  assert.match(result.failures[0]?.message ?? '', /17\.0 MiB, larger than .*16 MiB/);
+  assert.match(result.failures[1]?.message ?? '', /not valid BSON \(unknown element type 0x99/);
+  const ids = await t.db.collection('unsendable').distinct('_id');
+  assert.deepEqual(ids.sort(), ['also-small', 'small']);
 });
 
 test('a batch larger than one message goes in as several commands, every document once', async () => {

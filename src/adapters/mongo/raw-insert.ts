@@ -68,37 +68,23 @@ export function describeRawId(doc: Uint8Array | undefined): string {
 }
 
 /**
- * Raised before sending for a document the server cannot take whole (over
- * 16 MiB). A RangeError, like the driver's own refusals, so callers that
- * isolate refused documents one by one treat it the same way.
+ * Why the server must not be sent this document, or undefined when it may:
+ * over 16 MiB, or bytes that are not one well-formed BSON document (a
+ * damaged dump). Sent anyway, the first would cost the whole batch; the
+ * second makes MongoDB refuse the whole message and FerretDB drop the
+ * connection.
  */
-export class DocumentTooLargeError extends RangeError {
-  override readonly name = 'DocumentTooLargeError';
-  constructor(bytes: number) {
-    const mib = (bytes / (1024 * 1024)).toFixed(1);
-    super(`document is ${mib} MiB, larger than the server's 16 MiB limit`);
+export function unsendableReason(doc: Uint8Array): string | undefined {
+  if (doc.length > MAX_DOCUMENT_BYTES) {
+    const mib = (doc.length / (1024 * 1024)).toFixed(1);
+    return `document is ${mib} MiB, larger than the server's 16 MiB limit`;
   }
-}
-
-/**
- * Raised before sending for bytes that are not one well-formed BSON
- * document (a damaged dump): sent as they are, they would make the server
- * refuse the whole message, or FerretDB drop the connection.
- */
-export class InvalidDocumentError extends RangeError {
-  override readonly name = 'InvalidDocumentError';
-  constructor(problem: string) {
-    super(`document is not valid BSON (${problem.replace(/^malformed BSON: /, '')})`);
-  }
-}
-
-/** Throws DocumentTooLargeError or InvalidDocumentError for a document the server must not get. */
-function checkSendable(doc: Uint8Array): void {
-  if (doc.length > MAX_DOCUMENT_BYTES) throw new DocumentTooLargeError(doc.length);
   try {
     checkDocument(doc);
+    return undefined;
   } catch (error) {
-    throw new InvalidDocumentError(error instanceof Error ? error.message : String(error));
+    const problem = error instanceof Error ? error.message : String(error);
+    return `document is not valid BSON (${problem.replace(/^malformed BSON: /, '')})`;
   }
 }
 
@@ -227,9 +213,8 @@ export async function insertDecodedBatch(
 /**
  * Unordered insert of one batch: every document that fails is reported with
  * its `_id`, none is skipped silently, and the others are still written.
- * A document over 16 MiB or not well-formed throws (DocumentTooLargeError,
- * InvalidDocumentError: both RangeErrors) before anything is sent, so the
- * caller can isolate it.
+ * Documents the server must not get (unsendableReason) are reported the
+ * same way without being sent.
  */
 export async function insertRawBatch(
   db: Db,
@@ -238,9 +223,14 @@ export async function insertRawBatch(
 ): Promise<InsertBatchResult> {
   if (batch.length === 0) return { inserted: 0, failures: [] };
   if (!sendsRawBytes()) return insertDecodedBatch(db, collection, batch);
-  for (const doc of batch) checkSendable(doc);
   const total: InsertBatchResult = { inserted: 0, failures: [] };
-  for (const slice of commandSlices(batch)) {
+  const sendable: Uint8Array[] = [];
+  for (const doc of batch) {
+    const reason = unsendableReason(doc);
+    if (reason === undefined) sendable.push(doc);
+    else total.failures.push({ id: describeRawId(doc), code: undefined, message: reason });
+  }
+  for (const slice of commandSlices(sendable)) {
     const result = await insertAsSequence(db, sequenceClass as SequenceClass, collection, slice);
     total.inserted += result.inserted;
     total.failures.push(...result.failures);
