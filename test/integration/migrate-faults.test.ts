@@ -285,6 +285,41 @@ test('documents the target refuses are reported by _id, the run fails, the rest 
   assert.match(bigEntries?.failures[1]?.message ?? '', /not valid BSON .*unknown element type/);
 });
 
+test(`a string that is not valid UTF-8 in a dump: ${t.isFerretDB ? 'FerretDB stores it altered, so it is reported by _id after one more pass' : 'MongoDB stores it as sent, so the copy is identical'}`, async () => {
+  const dump = join(dir, 'utf8-dump', 'nightscout');
+  await mkdir(dump, { recursive: true });
+  const bad = Buffer.from(serialize({ _id: 'bad-text', notes: 'caf\u00e9 au lait' }));
+  // "é" is C3 A9 in UTF-8; a lone C3 followed by "X" is not UTF-8.
+  const at = bad.indexOf(Buffer.from([0xc3, 0xa9]));
+  bad[at + 1] = 0x58;
+  const docs = [
+    serialize({ _id: 'fine', sgv: 100 }),
+    bad,
+    serialize({ _id: 'fine-too', sgv: 101 }),
+  ];
+  await writeFile(join(dump, 'entries.bson'), Buffer.concat(docs));
+  const target = await t.scratch('utf8');
+  const result = await migrate(dump, target.dbUri, { statePath: join(dir, 'utf8.state.json') });
+  const entries = result.collections.find((c) => c.name === 'entries');
+  if (!t.isFerretDB) {
+    assert.equal(result.ok, true);
+    assert.equal(result.verification?.equal, true);
+    return;
+  }
+  assert.equal(result.ok, false);
+  assert.equal(entries?.failed, 1);
+  assert.deepEqual(
+    entries?.failures.map((f) => f.id),
+    ['"bad-text"'],
+  );
+  assert.match(entries?.failures[0]?.message ?? '', /not valid UTF-8 \(at byte \d+\)/);
+  // Copied, re-copied by the first pass, recognised by the second: not five passes of the same.
+  assert.equal(result.convergence?.passes.length, 2);
+  assert.equal(result.convergence?.passes[1]?.knownFailures, 1);
+  assert.equal(result.convergence?.passes[1]?.copied, 0);
+  assert.equal(await target.db.collection('entries').countDocuments(), 3);
+});
+
 /** The same bytes with the type byte of the last element made unknown. */
 function damaged(doc: Uint8Array): Buffer {
   const bytes = Buffer.from(doc);

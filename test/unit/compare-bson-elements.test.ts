@@ -18,6 +18,7 @@ import {
 
 import {
   checkDocument,
+  findInvalidUtf8,
   listElements,
   readIdElement,
 } from '../../src/core/compare/bson-elements.js';
@@ -133,4 +134,17 @@ test('checkDocument names what is wrong with damaged bytes', () => {
   for (const [label, bytes, message] of cases) {
     assert.throws(() => checkDocument(bytes), message, label);
   }
+});
+
+test('findInvalidUtf8 finds a bad string value or field name, nested too, and passes good text', () => {
+  assert.equal(findInvalidUtf8(serialize({ a: 'café', b: { c: ['naïve', '日本'] } })), undefined);
+  const inValue = Buffer.from(serialize({ a: 1, b: { c: ['ok', 'caf\u00e9'] } }));
+  const at = inValue.indexOf(Buffer.from([0xc3, 0xa9]));
+  inValue[at] = 0xff;
+  const found = findInvalidUtf8(inValue);
+  assert.ok(found !== undefined && found < at && found >= at - 8, `offset ${found} near ${at}`);
+  const inName = Buffer.from(serialize({ ok: 1, 'n\u00e9': 2 }));
+  const nameAt = inName.indexOf(Buffer.from([0xc3, 0xa9]));
+  inName[nameAt + 1] = 0x41;
+  assert.equal(findInvalidUtf8(inName), nameAt - 1);
 });

@@ -99,6 +99,14 @@ function describeProblems(result: MigrateResult): string[] {
   return lines;
 }
 
+/** What a pass did about the differences it found. */
+function describeRepairs(p: NonNullable<MigrateResult['convergence']>['passes'][number]): string {
+  const parts = [`${p.copied} re-copied`];
+  if (p.deleted > 0) parts.push(`${p.deleted} deleted`);
+  if (p.knownFailures > 0) parts.push(`${p.knownFailures} refused (listed above)`);
+  return parts.join(', ');
+}
+
 function describeVerification(result: MigrateResult): string[] {
   const lines: string[] = [];
   const passes = result.convergence?.passes ?? [];
@@ -107,7 +115,7 @@ function describeVerification(result: MigrateResult): string[] {
       const found = p.missing + p.extra + p.different;
       return found === 0
         ? `pass ${p.pass} equal`
-        : `pass ${p.pass} ${found} differing, ${p.copied + p.deleted} fixed`;
+        : `pass ${p.pass} ${found} differing: ${describeRepairs(p)}`;
     })
     .join('; ');
   lines.push(`convergence: ${summary}${result.convergence?.converged ? '' : ' — NOT converged'}`);

@@ -4,6 +4,8 @@
  * to the same JavaScript number, and field order disappears in some decoders.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 /** One element of a BSON document, as offsets into the document's bytes. */
 export interface BsonElement {
   type: number;
@@ -217,4 +219,27 @@ function checkValue(bytes: Uint8Array, element: BsonElement, depth: number): voi
     }
     default:
   }
+}
+
+/**
+ * The offset of the first field name or string value in a well-formed
+ * document that is not valid UTF-8, or undefined when all are. BSON requires
+ * UTF-8, but MongoDB stores what it is sent, while other servers (FerretDB)
+ * replace the bad bytes; this names the cause when a copy comes back altered.
+ */
+export function findInvalidUtf8(doc: Uint8Array, offset = 0): number | undefined {
+  const limit = offset + readInt32(doc, offset) - 1;
+  let element = readElementAt(doc, offset + 4, limit);
+  while (element) {
+    const { type, valueStart: at } = element;
+    if (!isUtf8(doc.subarray(element.nameStart, element.nameEnd))) return element.nameStart;
+    if (type === 0x02 || type === 0x0d || type === 0x0e) {
+      if (!isUtf8(doc.subarray(at + 4, at + 4 + readInt32(doc, at) - 1))) return at;
+    } else if (type === 0x03 || type === 0x04) {
+      const inner = findInvalidUtf8(doc, at);
+      if (inner !== undefined) return inner;
+    }
+    element = readElementAt(doc, element.end, limit);
+  }
+  return undefined;
 }

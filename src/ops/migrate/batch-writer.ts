@@ -65,14 +65,18 @@ function recordFailures(
     const doc = byText.get(failure.id);
     const id = doc ? readIdElement(doc) : undefined;
     if (id) ctx.failures.add(state.name, id, failure);
-    if (state.failures.length < MAX_RECORDED_FAILURES) {
-      state.failures.push({
-        id: failure.id,
-        ...(failure.code === undefined ? {} : { code: failure.code }),
-        message: failure.message,
-      });
-    }
+    noteFailure(state, failure);
   }
+}
+
+/** Lists a refused document in the collection's state (the first ones; the count is in `failed`). */
+export function noteFailure(state: CollectionState, failure: InsertFailure): void {
+  if (state.failures.length >= MAX_RECORDED_FAILURES) return;
+  state.failures.push({
+    id: failure.id,
+    ...(failure.code === undefined ? {} : { code: failure.code }),
+    message: failure.message,
+  });
 }
 
 export function createBatchWriter(

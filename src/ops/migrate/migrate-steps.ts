@@ -14,7 +14,7 @@ import type { Checkpoint, CollectionState } from '../../core/migrate/checkpoint.
 import type { MigrationPlan } from '../../core/migrate/plan.js';
 import type { ResourceTotals } from '../../core/migrate/resources.js';
 import type { RetryPolicy } from '../../core/migrate/retry-policy.js';
-import type { CopyContext, ProgressCounter } from './batch-writer.js';
+import { type CopyContext, noteFailure, type ProgressCounter } from './batch-writer.js';
 import { type ChangeCapture, type ClusterTime, replayChanges } from './change-capture.js';
 import { type CheckpointStore, createCheckpointStore } from './checkpoint.js';
 import {
@@ -228,6 +228,12 @@ async function convergePhase(input: StepsInput, run: RunState) {
     progress: options.progress,
     ...(options.signal ? { signal: options.signal } : {}),
     onPass: (pass) => options.onEvent?.({ kind: 'pass', pass }),
+    onFailure: (name, failure) => {
+      const state = input.state.collections.find((c) => c.name === name);
+      if (!state) return;
+      state.failed++;
+      noteFailure(state, failure);
+    },
   });
 }
 
