@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { type Document, deserialize, serialize } from 'bson';
 import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { type ErrorCode, NsctlError } from '../../src/core/errors.js';
-import { silentProgress } from '../../src/core/progress.js';
+import { createProgress, silentProgress } from '../../src/core/progress.js';
 import { readCatalogue } from '../../src/ops/backup/catalogue.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
 import { rollbackPointMaker } from '../../src/ops/rollback.js';
@@ -229,4 +229,48 @@ test('a target holding other data is refused; --drop makes a rollback point, the
   ]);
   assert.equal(await target.db.collection('entries').countDocuments(), 300);
   assert.deepEqual((await collectionNames(target.dbUri)).sort(), ['auth_subjects', 'entries']);
+});
+
+test('a --drop run stopped mid-copy: the resumed run still names the rollback point it made', async () => {
+  const target = await t.scratch('drop-resume');
+  await target.db.collection('entries').insertOne({ sgv: 7 });
+  const statePath = join(dir, 'drop-resume.state.json');
+  const store = createLocalDirTarget(dir);
+  const maker = rollbackPointMaker(
+    {
+      target: store,
+      instance: 'migtest',
+      compression: 'gzip',
+      encryption: { type: 'none' },
+      keys: {},
+      progress: silentProgress,
+      toolVersion: '0.0.0-test',
+    },
+    target.dbUri,
+    'before-migrate',
+  );
+  const controller = new AbortController();
+  let fired = false;
+  await assert.rejects(
+    migrate(t.dbUri, target.dbUri, {
+      statePath,
+      drop: true,
+      createRollbackPoint: maker,
+      batchSize: 50,
+      signal: controller.signal,
+      progress: createProgress((event) => {
+        if (!fired && event.task === 'migrate:all' && event.done >= 100) {
+          fired = true;
+          controller.abort(new Error('SIGINT'));
+        }
+      }),
+    }),
+    isCode('INTERRUPTED'),
+  );
+  const saved = JSON.parse(await readFile(statePath, 'utf8')) as { rollbackPoint?: string };
+  const points = (await readCatalogue(store)).backups.filter((b) => b.kind === 'rollback-point');
+  assert.ok(saved.rollbackPoint && points.some((p) => p.id === saved.rollbackPoint));
+  const result = await migrate(t.dbUri, target.dbUri, { statePath, resume: true });
+  assert.equal(result.ok, true, JSON.stringify(result.verification?.totals));
+  assert.equal(result.rollbackPoint, saved.rollbackPoint);
 });

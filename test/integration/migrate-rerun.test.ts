@@ -6,10 +6,13 @@
  * target's other collections, and does not advise the switch-over.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+
+import { serialize } from 'bson';
+
 import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
 import { renderResult } from '../../src/cli/commands/migrate-render.js';
 import { configSchema } from '../../src/core/config/schema.js';
@@ -65,6 +68,27 @@ test('a migration finished with --final is not continued: what Nightscout wrote 
       refused(/finished with --final at .*nsctl verify.*--drop/),
     );
   assert.equal(await target.db.collection('entries').countDocuments({ after: 'switch' }), 1);
+});
+
+test('a migration from a dump folder is over after one run; the refusal does not speak of --final', async () => {
+  const dump = join(dir, 'dump', 'nightscout');
+  await mkdir(dump, { recursive: true });
+  for (const name of ['entries', 'food', 'auth_subjects']) {
+    const docs = await t.db.collection(name).find({}).toArray();
+    await writeFile(join(dump, `${name}.bson`), Buffer.concat(docs.map((d) => serialize(d))));
+  }
+  const target = await t.scratch('from-dump');
+  const statePath = join(dir, 'from-dump.state.json');
+  const first = await migrate(target.dbUri, { from: dump, statePath });
+  assert.equal(first.ok, true, JSON.stringify(first.verification?.collections[0]));
+  await assert.rejects(
+    migrate(target.dbUri, { from: dump, statePath, resume: true }),
+    (error: unknown) => {
+      refused(/this migration was finished at .*nsctl verify/)(error);
+      assert.doesNotMatch((error as Error).message, /--final/);
+      return true;
+    },
+  );
 });
 
 test('a migration that has not had its --final run yet can still be continued', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { Binary, Double, Int32, ObjectId, UUID } from 'bson';
+import { Binary, Double, Int32, ObjectId, serialize, UUID } from 'bson';
 import type { Db, Document } from 'mongodb';
 
 import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
@@ -283,5 +283,43 @@ test('a backup (and its archive file) verifies against its database', async () =
       await source.close();
       await target.close();
     }
+  }
+});
+
+test('a mongodump directory verifies against its database, a missing document found by _id', async () => {
+  const pair = await createPair('dumpdir', { entries: entries(50) });
+  const dump = join(work, 'dump', 'nightscout');
+  await mkdir(dump, { recursive: true });
+  const docs = await coll(pair.a, 'entries')
+    .find({}, { sort: { _id: 1 } })
+    .toArray();
+  await writeFile(join(dump, 'entries.bson'), Buffer.concat(docs.map((d) => serialize(d))));
+  await writeFile(
+    join(dump, 'entries.metadata.json'),
+    JSON.stringify({ options: {}, indexes: [{ v: 2, key: { _id: 1 }, name: '_id_' }] }),
+  );
+  const gone = docs[7]?._id;
+  await coll(pair.b, 'entries').deleteOne({ _id: gone as ObjectId });
+  const context = { config: configSchema.parse({}), cwd: work };
+  const source = await openDocumentSource(dump, context);
+  const target = await openMongoDocumentSource({ uri: pair.b.dbUri });
+  try {
+    const result = await verifyDatabases({
+      source,
+      target,
+      nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
+      progress: silentProgress,
+    });
+    const found = result.collections.find((c) => c.name === 'entries');
+    assert.equal(found?.documents.source, 50);
+    assert.equal(found?.documents.missing, 1);
+    assert.deepEqual(
+      found?.missing.map((m) => m.id),
+      [{ $oid: String(gone) }],
+    );
+    assert.equal(found?.different.length, 0);
+  } finally {
+    await source.close();
+    await target.close();
   }
 });

@@ -44,8 +44,8 @@ export function registerVerifyCommand(program: Command, state: ProgramState): vo
       'prove two Nightscout databases identical: documents byte for byte, indexes, options, access tokens',
     )
     .requiredOption(
-      '--source <uri|backup:id|file>',
-      'a MongoDB URI, backup:<id> ("latest" works) or a mongodump archive file',
+      '--source <uri|backup:id|file|dir>',
+      'a MongoDB URI, backup:<id> ("latest" works), a mongodump archive file or a mongodump --out folder',
     )
     .requiredOption('--target <uri>', 'the MongoDB database to compare with the source')
     .option('--collections <names>', 'only these collections (comma-separated)', parseList)

@@ -58,6 +58,8 @@ const checkpointSchema = z.object({
    * migration is over, and the target may since be Nightscout's live database.
    */
   finalAt: z.string().optional(),
+  /** The rollback point made of the target before this migration dropped what it held. */
+  rollbackPoint: z.string().optional(),
   /** Cluster time before the copy began, from which writes on the source are replayed. */
   captureFrom: z.object({ t: z.number(), i: z.number() }).optional(),
   collections: z.array(collectionStateSchema),

@@ -1,7 +1,7 @@
 /**
  * From what a user types to a document source: a MongoDB URI, `backup:<id>`
- * (an nsctl backup; `latest` and id prefixes work) or the path of a
- * mongodump archive file (plain, gzip or age).
+ * (an nsctl backup; `latest` and id prefixes work), the path of a
+ * mongodump archive file (plain, gzip or age) or of a mongodump directory.
  */
 import { NsctlError } from '../../core/errors.js';
 import {
@@ -38,11 +38,16 @@ async function openFile(path: string, context: SourceContext): Promise<DocumentS
     () => false,
   );
   if (!exists) refuseMistypedUri(path, 'source');
+  const { isDirectory, openDumpDir } = await import('../../adapters/dump-dir/dump-dir.js');
+  if (await isDirectory(absolute)) {
+    const { createDumpDocumentSource } = await import('./dump-document-source.js');
+    return createDumpDocumentSource(await openDumpDir(absolute), `mongodump directory ${absolute}`);
+  }
   const archive = await openArchiveFile(absolute, settings.keys);
   return createArchiveDocumentSource(archive, { description: `archive ${absolute}` });
 }
 
-/** Opens a source named by a URI, `backup:<id>` or an archive path. */
+/** Opens a source named by a URI, `backup:<id>`, an archive path or a dump directory. */
 export async function openDocumentSource(
   spec: string,
   context: SourceContext,

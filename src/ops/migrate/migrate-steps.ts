@@ -260,10 +260,13 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
   const { options, state } = input;
   // Dropped before the state file exists: a crash in between leaves an empty target, or
   // (before the drop) the target as it was, and either way no state claiming otherwise.
-  const rollbackPoint =
+  const made =
     input.report.targetAction === 'drop'
       ? await dropOccupied(input, input.target.connection.db)
       : undefined;
+  if (made) state.rollbackPoint = made;
+  // A resumed run names the point its first run made: the way back stays in sight.
+  const rollbackPoint = made ?? state.rollbackPoint;
   const store = createCheckpointStore(input.statePath, state);
   await store.flush();
   const sampler = await startResourceSampler(

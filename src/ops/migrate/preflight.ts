@@ -141,7 +141,9 @@ function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: s
  * whatever Nightscout wrote there since (it is not on the old source).
  */
 function finishedProblem(options: PreflightOptions, finalAt: string): string {
-  return `this migration was finished with --final at ${finalAt} (${options.statePath}); since then the target may be Nightscout's live database, and another pass would delete what was written to it: compare the two with nsctl verify, or, to copy the source again, pass --drop (a rollback point is made first)`;
+  // A run from a backup, archive or dump folder is final without --final: its source cannot change.
+  const how = options.checkpoint?.source.kind === 'mongodb' ? ' with --final' : '';
+  return `this migration was finished${how} at ${finalAt} (${options.statePath}); since then the target may be Nightscout's live database, and another pass would delete what was written to it: compare the two with nsctl verify, or, to copy the source again, pass --drop (a rollback point is made first)`;
 }
 
 /** A source and target that are one database: `--drop` would delete the source. */
