@@ -106,3 +106,27 @@ test('a mongodump folder, plain and gzipped, with metadata and a view', async ()
     (e: unknown) => e instanceof NsctlError && e.code === 'USAGE',
   );
 });
+
+test('gzip is told by content: a .bson.gz beside a plain .metadata.json, and a gzipped file named .bson', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'nsctl-dump-mixed-'));
+  const indexes = [{ v: new Int32(2), key: { date: new Int32(-1) }, name: 'date_-1' }];
+  await writeFile(join(root, 'entries.bson.gz'), gzipSync(file));
+  await writeFile(
+    join(root, 'entries.metadata.json'),
+    buildCollectionMetadata({ collectionName: 'entries', indexes }),
+  );
+  await writeFile(join(root, 'treatments.bson'), gzipSync(file));
+  await writeFile(
+    join(root, 'treatments.metadata.json'),
+    gzipSync(buildCollectionMetadata({ collectionName: 'treatments', indexes })),
+  );
+  const dump = await openDumpDir(root);
+  for (const collection of dump.collections) {
+    assert.equal(collection.gzip, true, collection.name);
+    assert.equal((await readDumpMetadata(collection))?.indexes[0]?.name, 'date_-1');
+    let n = 0;
+    for await (const _ of readBsonFile(collection.bsonFile as string, { gzip: collection.gzip }))
+      n++;
+    assert.equal(n, docs.length, collection.name);
+  }
+});

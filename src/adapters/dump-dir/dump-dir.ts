@@ -5,7 +5,7 @@
  * Views have metadata only. Time-series buckets (`system.buckets.*`) and
  * other system collections are left out, as Nightscout has none.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -17,7 +17,7 @@ export interface DumpCollection {
   name: string;
   bsonFile?: string;
   metadataFile?: string;
-  /** Whether the files are gzipped. */
+  /** Whether the .bson file is gzipped: told by its first bytes, not its name. */
   gzip: boolean;
   /** Size of the .bson file on disk (compressed when gzipped). */
   fileBytes: number;
@@ -50,21 +50,38 @@ async function listDumpFiles(dir: string): Promise<string[]> {
 async function collect(dir: string, files: string[]): Promise<DumpCollection[]> {
   const byName = new Map<string, DumpCollection>();
   for (const file of files) {
-    const [, raw = '', kind, gz] = DUMP_FILE.exec(file) ?? [];
+    const [, raw = '', kind] = DUMP_FILE.exec(file) ?? [];
     const name = decodeName(raw);
     if (name.startsWith('system.')) continue;
-    const entry = byName.get(name) ?? { name, gzip: gz !== undefined, fileBytes: 0 };
+    const entry = byName.get(name) ?? { name, gzip: false, fileBytes: 0 };
     if (kind === 'bson') {
       entry.bsonFile = join(dir, file);
       entry.fileBytes = (await stat(entry.bsonFile)).size;
+      entry.gzip = await startsLikeGzip(entry.bsonFile);
     } else {
       entry.metadataFile = join(dir, file);
     }
-    entry.gzip = gz !== undefined;
     byName.set(name, entry);
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/**
+ * mongodump --gzip compresses both files of a collection, but a folder
+ * put together by hand may mix them, and a name can lie either way.
+ */
+async function startsLikeGzip(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && isGzip(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 async function findDatabaseDir(path: string): Promise<string> {
   if ((await listDumpFiles(path)).length > 0) return path;
@@ -112,9 +129,17 @@ export async function readDumpMetadata(
 ): Promise<CollectionMetadata | undefined> {
   if (!collection.metadataFile) return undefined;
   const bytes = await readFile(collection.metadataFile);
-  const text = collection.gzip
-    ? (await promisify(gunzip)(bytes)).toString('utf8')
-    : bytes.toString('utf8');
+  let text: string;
+  try {
+    text = isGzip(bytes)
+      ? (await promisify(gunzip)(bytes)).toString('utf8')
+      : bytes.toString('utf8');
+  } catch (error) {
+    throw new NsctlError('ARCHIVE_CORRUPT', `${collection.metadataFile} is not valid gzip data`, {
+      where: collection.metadataFile,
+      cause: error,
+    });
+  }
   return parseCollectionMetadata(text, collection.metadataFile);
 }
 
