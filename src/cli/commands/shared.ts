@@ -9,14 +9,18 @@ import { NsctlError } from '../../core/errors.js';
 import { databaseFromUri } from '../../core/mongo-uri.js';
 import type { CommandContext } from '../context.js';
 
+/**
+ * A comma-separated list of names. An empty one is refused: `--collections
+ * "$LIST"` with an unset variable must not quietly mean every collection.
+ */
 export function parseList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new InvalidArgumentError('expected one or more names, separated by commas');
+  return [...previous, ...names];
 }
 
 export function parsePositiveInt(value: string): number {
