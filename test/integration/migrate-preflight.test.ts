@@ -153,6 +153,15 @@ test('a URI without a database (which would mean `test`) is refused on either si
     isCode('MONGO_URI_NO_DATABASE'),
   );
   await assert.rejects(migrate(t.dbUri, bare.toString()), isCode('MONGO_URI_NO_DATABASE'));
+  // Both at once: both named in one error, not one after the other.
+  await assert.rejects(migrate(bare.toString(), bare.toString(), { dryRun: true }), (error) => {
+    assert.ok(isCode('MONGO_URI_NO_DATABASE')(error));
+    assert.match(
+      (error as Error).message,
+      /^source: .*names no database; target: .*names no database/,
+    );
+    return true;
+  });
 });
 
 test('a source without any Nightscout collection is refused: probably the wrong database', async () => {

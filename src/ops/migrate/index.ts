@@ -116,9 +116,22 @@ async function openBoth(options: MigrateOptions, policy: RetryPolicy, signal: Ab
     return { source: source.value, target: target.value };
   if (source.status === 'fulfilled') await source.value.close();
   if (target.status === 'fulfilled') await target.value.connection.close();
+  if (source.status === 'rejected' && target.status === 'rejected')
+    throw bothSides(nameSide(source.reason, 'source'), nameSide(target.reason, 'target'));
   throw source.status === 'rejected'
     ? nameSide(source.reason, 'source')
     : nameSide((target as PromiseRejectedResult).reason, 'target');
+}
+
+/** Both sides failed: say both, so the second is not found only after fixing the first. */
+function bothSides(source: unknown, target: unknown): unknown {
+  if (!(source instanceof NsctlError && target instanceof NsctlError)) return source;
+  const hints = source.hint === target.hint ? [source.hint] : [source.hint, target.hint];
+  return new NsctlError(source.code, `${source.message}; ${target.message}`, {
+    hint: hints.filter(Boolean).join(' '),
+    ...(source.details ? { details: source.details } : {}),
+    cause: source.cause ?? source,
+  });
 }
 
 function identityOf(source: MigrationSource, target: TargetSide): CheckpointIdentity {
