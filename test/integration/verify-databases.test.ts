@@ -323,3 +323,19 @@ test('a mongodump directory verifies against its database, a missing document fo
     await target.close();
   }
 });
+
+test('a verify stopped early does not report the collections it never compared as done', async () => {
+  const pair = await createPair('stopped', { entries: entries(300), food: entries(300) });
+  const controller = new AbortController();
+  const events: ProgressEvent[] = [];
+  const progress = createProgress((event) => {
+    events.push(event);
+    if (event.kind === 'start') controller.abort(new Error('SIGINT'));
+  });
+  await assert.rejects(verify(pair, { progress, signal: controller.signal }));
+  assert.ok(events.length > 0);
+  assert.deepEqual(
+    events.filter((e) => e.kind === 'finish').map((e) => e.task),
+    [],
+  );
+});

@@ -117,9 +117,11 @@ export async function scanBoth(
       throw error;
     });
   try {
-    return await Promise.all([run('source'), run('target')]);
+    const sides = await Promise.all([run('source'), run('target')]);
+    // Only a finished scan finishes its tasks: a stopped one must not print "done".
+    counter.finish();
+    return sides;
   } finally {
     options.signal?.removeEventListener('abort', stop);
-    counter.finish();
   }
 }
