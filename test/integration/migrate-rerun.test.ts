@@ -6,8 +6,10 @@
  * target's other collections, and does not advise the switch-over.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
@@ -17,7 +19,7 @@ import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-targe
 import { renderResult } from '../../src/cli/commands/migrate-render.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { NsctlError } from '../../src/core/errors.js';
-import { silentProgress } from '../../src/core/progress.js';
+import { createProgress, silentProgress } from '../../src/core/progress.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
 import { rollbackPointMaker } from '../../src/ops/rollback.js';
 import { openTestDatabase } from '../helpers/db.js';
@@ -173,4 +175,33 @@ test('a verification that finds only an index missing says so, not "0 missing, 0
     text,
     /verification: DIFFERENT \(0 missing, 0 extra, 0 different documents; 1 index difference/,
   );
+});
+
+test('a second run of a migration while the first runs is refused; a lock left by a killed run is taken over', async () => {
+  const target = await t.scratch('locked');
+  const statePath = join(dir, 'locked.state.json');
+  let second: Promise<unknown> | undefined;
+  const first = migrate(target.dbUri, {
+    statePath,
+    batchSize: 5,
+    progress: createProgress((event) => {
+      if (!second && event.task === 'migrate:all' && event.done >= 5)
+        second = migrate(target.dbUri, { statePath, resume: true }).then(
+          () => assert.fail('the second run was let through'),
+          (error: unknown) => error,
+        );
+    }),
+  });
+  assert.equal((await first).ok, true);
+  const error = await second;
+  refused(/another run of this migration is in progress \(process \d+/)(error);
+  assert.equal(existsSync(`${statePath}.lock`), false, 'the lock is released at the end');
+
+  // A run killed with -9 leaves its lock: no process has that id, so the next run goes ahead.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  await writeFile(
+    `${statePath}.lock`,
+    JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then' }),
+  );
+  assert.equal((await migrate(target.dbUri, { statePath, resume: true })).ok, true);
 });

@@ -30,6 +30,7 @@ import { openMigrationSource, type SourceContext } from './open-source.js';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, type MigrateOptions } from './options.js';
 import { runPreflight } from './preflight.js';
 import type { MigrateResult } from './report.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import type { MigrationSource } from './source.js';
 import { openTarget, type TargetSide } from './target.js';
 
@@ -153,9 +154,18 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
   if (options.signal?.aborted) forward();
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const { source, target } = await openBoth(options, policy, controller.signal);
+  let lock: RunLock | undefined;
   try {
     const identity = identityOf(source, target);
-    const { statePath, checkpoint } = await openState(options, target, identity);
+    const located = await openState(options, target, identity);
+    const { statePath } = located;
+    let { checkpoint } = located;
+    if (!options.dryRun) {
+      await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
+      lock = await acquireRunLock(statePath);
+      // Read again under the lock: a run that just ended may have changed it.
+      checkpoint = await readCheckpoint(statePath);
+    }
     const { report, plan } = await runPreflight({
       source,
       target,
@@ -194,9 +204,10 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
     }
     const names = plan.collections.map((c) => c.name);
     const resumed = report.targetAction === 'resume' && checkpoint !== undefined;
-    const state: Checkpoint = resumed
-      ? alignCollections(checkpoint, names)
-      : createCheckpoint(identity, names, new Date());
+    const state: Checkpoint =
+      resumed && checkpoint
+        ? alignCollections(checkpoint, names)
+        : createCheckpoint(identity, names, new Date());
     if (options.resume && !resumed)
       options.onEvent?.({
         kind: 'note',
@@ -207,7 +218,6 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       phase: 'start',
       message: `state file: ${statePath}${options.drop ? `; rollback points go to ${backupDirOf(options.sourceContext)}` : ''}`,
     });
-    await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
     return await runMigrationSteps({
       options: { ...options, reportFile, signal: controller.signal },
       stop: () => controller.abort(new Error('stopped after a failure')),
@@ -226,6 +236,7 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
   } catch (error) {
     throw asNsctlError(error, `${source.description} → ${target.connection.safeUri}`);
   } finally {
+    await lock?.release().catch(() => undefined);
     options.signal?.removeEventListener('abort', forward);
     await source.close().catch(() => undefined);
     await target.connection.close().catch(() => undefined);

@@ -1,0 +1,86 @@
+/**
+ * One run at a time per migration: a lock file beside the state file,
+ * holding the process id of the run that owns it. Two runs of the same
+ * migration would both write its target and its state file, each
+ * believing the other's documents are its own.
+ *
+ * A run killed with -9 leaves its lock behind; the next run finds that no
+ * process has that id on this host and takes the lock over. A lock written
+ * on another host (a state file on a shared disk) cannot be checked this
+ * way and is honoured until removed by hand. Known shortcoming: a recycled
+ * process id on this host keeps a stale lock alive until removed by hand.
+ */
+
+import { open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+import { NsctlError } from '../../core/errors.js';
+
+export interface RunLock {
+  release(): Promise<void>;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readOwner(path: string): Promise<LockOwner | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(path, 'utf8')) as Partial<LockOwner>;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string'
+      ? { pid: owner.pid, host: owner.host, startedAt: String(owner.startedAt ?? '?') }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function acquireRunLock(statePath: string): Promise<RunLock> {
+  const path = `${statePath}.lock`;
+  const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const file = await open(path, 'wx', 0o600);
+      try {
+        await file.writeFile(`${JSON.stringify(me)}\n`);
+      } finally {
+        await file.close();
+      }
+      return { release: () => rm(path, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = await readOwner(path);
+    const alive = owner ? owner.host !== me.host || isRunning(owner.pid) : false;
+    if (alive && owner) {
+      const where =
+        owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
+      throw new NsctlError(
+        'MIGRATE_REFUSED',
+        `another run of this migration is in progress (${where}, since ${owner.startedAt})`,
+        {
+          where: path,
+          hint: `Wait for it to end, or stop it (Ctrl-C) and run again with --resume. If no such run exists, delete ${path}.`,
+        },
+      );
+    }
+    // Left behind by a run that was killed, or unreadable: take it over.
+    await rm(path, { force: true });
+  }
+  throw new NsctlError('MIGRATE_REFUSED', `could not take the lock ${path}`, {
+    where: path,
+    hint: 'Another run may be starting at the same moment; try again.',
+  });
+}
