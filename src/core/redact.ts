@@ -27,6 +27,29 @@ export function registerSecret(secret: string | undefined): void {
   if (encoded !== secret) knownSecrets.add(encoded);
 }
 
+/**
+ * Registers the password of a connection string, and the part of its user
+ * name after a ':' (percent-encoded or not, the driver sees "u:pw" either
+ * way), so the server's or the driver's own messages cannot reveal them.
+ */
+export function registerUriSecrets(uri: string): void {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(uri)?.[1];
+  if (!userinfo) return;
+  const colon = userinfo.indexOf(':');
+  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  if (colon !== -1) registerSecret(safeDecode(userinfo.slice(colon + 1)));
+  const decodedUser = safeDecode(user);
+  if (decodedUser.includes(':')) registerSecret(decodedUser.slice(decodedUser.indexOf(':') + 1));
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** For tests: forget every registered secret. */
 export function clearRegisteredSecrets(): void {
   knownSecrets.clear();
@@ -35,6 +58,10 @@ export function clearRegisteredSecrets(): void {
 // user:password@ in any scheme://… URI; the password may contain anything but
 // '@' and whitespace, and the last '@' before the host wins.
 const URI_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*):([^\s/]*)@/gi;
+// A user name holding a percent-encoded ':' ("u%3Apw@"): by URI rules it is
+// all user name, but people write it meaning user:password, so everything
+// from the encoded ':' on is masked too.
+const URI_ENCODED_COLON_USER = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*?)%3A[^\s/]*@/gi;
 // key=value and key: value pairs whose key names a secret.
 // The value must be 6+ characters and not open a JSON object or array, so
 // `"apiSecret": {` in a schema and prose like "apiSecret: a secret is…" stay.
@@ -50,6 +77,10 @@ export function redact(text: string): string {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return out
+    .replace(
+      URI_ENCODED_COLON_USER,
+      (_m, scheme: string, user: string) => `${scheme}${user}%3A${REDACTED}@`,
+    )
     .replace(URI_USERINFO, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(SECRET_PAIR, (_m, key: string) => `${key}${REDACTED}`)
     .replace(AGE_IDENTITY, `AGE-SECRET-KEY-${REDACTED}`)

@@ -44,17 +44,26 @@ export function checkNodeVersion(version: string): DoctorCheck {
       };
 }
 
+/** `file:line` and key of the config's first error: "nsctl.yaml:5, backup.retention.keepDaily". */
+function firstErrorPlace(loaded: LoadedConfig): string {
+  const first = loaded.errors[0];
+  const where = `${loaded.file ?? 'the environment'}${first?.line ? `:${first.line}` : ''}`;
+  return first?.path ? `${where}, ${first.path}` : where;
+}
+
 export function checkConfig(loaded: LoadedConfig): DoctorCheck {
   const where = loaded.file ?? 'no config file (defaults and environment)';
   const first = loaded.errors[0];
   if (first) {
+    const more = loaded.errors.length - 1;
+    const all = 'run `nsctl config validate` to see every problem';
     return {
       name: 'config',
       status: 'fail',
       detail:
         `${where}${first.line ? `:${first.line}` : ''}: ${first.path ? `${first.path}: ` : ''}${first.message}` +
-        (loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more)` : ''),
-      fix: 'run `nsctl config validate` to see every problem',
+        (more > 0 ? ` (and ${more} more)` : ''),
+      fix: first.hint ? `${first.hint}${more > 0 ? `; ${all}` : ''}` : all,
     };
   }
   const warning = loaded.warnings[0];
@@ -67,6 +76,16 @@ export function checkConfig(loaded: LoadedConfig): DoctorCheck {
     };
   }
   return { name: 'config', status: 'ok', detail: `${where} is valid` };
+}
+
+/** A check that cannot run because the config did not validate; it must not guess why. */
+function notCheckedForConfig(name: string, loaded: LoadedConfig, instead: string): DoctorCheck {
+  return {
+    name,
+    status: 'skip',
+    detail: `not checked: the config is invalid (${firstErrorPlace(loaded)})`,
+    fix: `correct the config first (see the config check above)${instead}`,
+  };
 }
 
 async function checkMongo(
@@ -162,7 +181,13 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     checkConfig(options.loaded),
   ];
   const config = options.loaded.config;
-  checks.push(await checkMongo(options.uri ?? config?.mongodb.uri, config?.mongodb.database));
+  // An invalid config has no mongodb.uri to read, set or not: say so rather than "unset".
+  if (!config && !options.uri)
+    checks.push(
+      notCheckedForConfig('mongodb', options.loaded, ', or pass --uri to check a server'),
+    );
+  else checks.push(await checkMongo(options.uri ?? config?.mongodb.uri, config?.mongodb.database));
   if (config) checks.push(await checkBackupDir(resolve(options.cwd, config.backup.dir)));
+  else checks.push(notCheckedForConfig('backup-dir', options.loaded, ''));
   return checks;
 }

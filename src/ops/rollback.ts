@@ -90,6 +90,22 @@ export function describePointSource(point: Manifest): string {
   return from ? describeMongoLocation(from) : `database ${point.source.database}`;
 }
 
+/** The database and servers a point was made from, for `rollback list`. */
+export interface PointSource {
+  database: string;
+  /** The servers as the point's URI writes them, without credentials; "unknown" if unreadable. */
+  server: string;
+}
+
+/** Where `point` was made from, as its manifest records it (every manifest does). */
+export function pointSource(point: Manifest): PointSource {
+  const from = parseMongoLocation(point.source.uri, point.source.database);
+  return {
+    database: point.source.database || 'unknown',
+    server: from?.shown || 'unknown',
+  };
+}
+
 /** The command that restores `point` into the database it was made from. */
 export function pointCommand(point: Manifest, dir?: string): string {
   return rollbackCommand(point.id, point.source.uri, {

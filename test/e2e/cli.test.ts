@@ -50,10 +50,20 @@ test('an unknown command exits 2 with a suggestion', async () => {
 test('config validate: file, line, key and a fix; exit 2; no stack trace', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'nsctl-e2e-'));
   const file = join(dir, 'nsctl.yaml');
-  await writeFile(file, 'instance: home\nbackup:\n  compresion: gzip\n');
+  await writeFile(
+    file,
+    'instance: home\nbackup:\n  compresion: gzip\n  retention:\n    keepDaily: -3\n',
+  );
   const run = await runNsctl(['config', 'validate', '--config', file]);
   assert.equal(run.code, 2);
-  assert.match(run.stdout, new RegExp(`${file}:3: error: backup.compresion: unknown key`));
+  assert.match(
+    run.stdout,
+    new RegExp(`${file}:3: error: backup.compresion: unknown key.*\n  fix: remove it`),
+  );
+  assert.match(
+    run.stdout,
+    new RegExp(`${file}:5: error: backup.retention.keepDaily: .*\n  fix: set it to a number ≥ 0\n`),
+  );
   assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at /);
 });
 
@@ -75,6 +85,21 @@ test('doctor reports an unreachable server as a failed check with a fix (exit 1)
   assert.equal(run.code, 1);
   assert.match(run.stdout, /FAIL mongodb/);
   assert.match(run.stdout, /fix: /);
+});
+
+test('doctor with an invalid config says so, and does not call a configured URI unset', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nsctl-e2e-'));
+  const file = join(dir, 'nsctl.yaml');
+  await writeFile(
+    file,
+    'mongodb:\n  uri: mongodb://127.0.0.1:9/ns\nbackup:\n  retention:\n    keepDaily: -3\n',
+  );
+  const run = await runNsctl(['doctor', '--config', file]);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, new RegExp(`FAIL config +${file}:5: backup.retention.keepDaily: `));
+  assert.match(run.stdout, /fix: set it to a number ≥ 0/);
+  assert.match(run.stdout, /skip mongodb +not checked: the config is invalid/);
+  assert.doesNotMatch(run.stdout, /no MongoDB configured|set mongodb\.uri/);
 });
 
 test('backup schedule --print emits a timer, a service and a crontab line from the config', async () => {

@@ -82,6 +82,10 @@ const scenarios: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv 
     args: ['doctor', '--verbose', '--uri', `mongodb://u:${MONGO_PASSWORD}@bad host:99999/ns`],
   },
   {
+    label: 'a password behind a percent-encoded ":" in the user name',
+    args: ['doctor', '--verbose', '--uri', unreachable.replace('nightscout:', 'nightscout%3A')],
+  },
+  {
     label: 'dev seed against an unreachable server',
     args: ['dev', 'seed', '--verbose', '--days', '1', '--uri', unreachable],
     env,
@@ -141,6 +145,18 @@ const serverScenarios: Array<{ label: string; args: string[]; env?: NodeJS.Proce
   {
     label: 'a login the server refuses',
     args: ['backup', 'run', '--verbose', '--uri', withLogin, '--dir', backupDir],
+  },
+  {
+    label: 'a login with the ":" percent-encoded, which the server refuses',
+    args: [
+      'backup',
+      'run',
+      '--verbose',
+      '--uri',
+      withLogin.replace('nightscout:', 'nightscout%3A'),
+      '--dir',
+      backupDir,
+    ],
   },
 ];
 

@@ -13,7 +13,7 @@ import { validateConfigText } from '../../src/core/config/validate.js';
 import { NsctlError } from '../../src/core/errors.js';
 import { type Checkpoint, describeOtherMigration } from '../../src/core/migrate/checkpoint.js';
 import { defaultStatePath } from '../../src/ops/migrate/index.js';
-import { checkRollbackDestination } from '../../src/ops/rollback.js';
+import { checkRollbackDestination, pointSource } from '../../src/ops/rollback.js';
 
 const point = {
   id: 'nightscout-20261203T101500Z-1a2b',
@@ -51,6 +51,12 @@ test('rollback to refuses another server or database, and accepts the same one s
   );
 });
 
+test('a point names the database and servers it was made from, never the credentials', () => {
+  assert.deepEqual(pointSource(point), { database: 'nsa', server: '127.0.0.1:27102' });
+  const odd = { ...point, source: { uri: 'not-a-uri', database: 'ns6' } } as Manifest;
+  assert.deepEqual(pointSource(odd), { database: 'ns6', server: 'unknown' });
+});
+
 test('the rollback command masks the password and names the database of the point', () => {
   const command = rollbackCommand('p-20261203T101500Z-1a2b', 'mongodb://me:s3cr3t!x@h:1/a', {
     database: 'b',
@@ -62,6 +68,10 @@ test('the rollback command masks the password and names the database of the poin
   );
   assert.doesNotMatch(command, /s3cr3t/);
   assert.match(command, /put the password back/);
+
+  const encoded = rollbackCommand('p-20261203T101500Z-1a2b', 'mongodb://me%3As3cr3t!x@h:1/a');
+  assert.match(encoded, /--uri 'mongodb:\/\/me%3A\*\*\*@h:1\/a' \(put the password back/);
+  assert.doesNotMatch(encoded, /s3cr3t/);
 });
 
 test('default state files differ by target server and agree on spellings of one', () => {

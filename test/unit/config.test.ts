@@ -74,6 +74,13 @@ test('a secret written into the file is a warning that names the variable to use
   assert.equal(result.warnings[0]?.path, 'mongodb.uri');
   assert.equal(result.warnings[0]?.line, 2);
   assert.match(result.warnings[0]?.hint ?? '', /NSCTL_MONGODB_URI/);
+  const encoded = validateConfigText('mongodb:\n  uri: mongodb://user%3Ahunter2hunter2@db/ns\n');
+  assert.equal(
+    encoded.warnings[0]?.path,
+    'mongodb.uri',
+    'a ":" written as %3A still hides a password',
+  );
+  assert.deepEqual(validateConfigText('mongodb:\n  uri: mongodb://user@db/ns\n').warnings, []);
 });
 
 test('a missing explicit config file is CONFIG_NOT_FOUND; a missing default is fine', async () => {
@@ -119,4 +126,43 @@ test('a bad value from the environment is blamed on the variable, not on a confi
       return true;
     },
   );
+});
+
+test('every schema error carries a fix derived from what the key accepts', () => {
+  const fixes = (text: string) =>
+    Object.fromEntries(validateConfigText(text).errors.map((e) => [e.path, e.hint]));
+  assert.deepEqual(fixes('backup:\n  retention:\n    keepDaily: -3\n    keepLast: many\n'), {
+    'backup.retention.keepDaily': 'set it to a number ≥ 0',
+    'backup.retention.keepLast': 'set it to a number (no quotes)',
+  });
+  assert.deepEqual(fixes('backup:\n  retention: 7\n'), {
+    'backup.retention': 'write its keys on the lines below it, indented',
+  });
+  assert.deepEqual(fixes('backup:\n  retention:\n    keepWeekly: 1.5\n'), {
+    'backup.retention.keepWeekly': 'set it to a whole number (no quotes)',
+  });
+  assert.deepEqual(fixes('backup:\n  compression: zip\n  schedule: {}\nlog:\n  level: loud\n'), {
+    'backup.compression': 'use one of: gzip, none',
+    'backup.schedule.cron': 'add cron under backup.schedule: it is required there',
+    'log.level': 'use one of: debug, info, warn, error',
+  });
+  const patterned = fixes(
+    'instance: "my site"\ntimezone: Mars/Olympus\nnightscout:\n  url: nope\n  apiSecret: short\n  collections:\n    entries: "a$b"\nbackup:\n  encryption:\n    recipients: [AGE-SECRET-KEY-1X]\n  schedule:\n    cron: daily\n',
+  );
+  assert.deepEqual(Object.keys(patterned).sort(), [
+    'backup.encryption.recipients.0',
+    'backup.schedule.cron',
+    'instance',
+    'nightscout.apiSecret',
+    'nightscout.collections.entries',
+    'nightscout.url',
+    'timezone',
+  ]);
+  assert.match(patterned.instance ?? '', /letters, digits/);
+  assert.match(patterned.timezone ?? '', /Europe\/London/);
+  assert.match(patterned['nightscout.url'] ?? '', /https:\/\//);
+  assert.match(patterned['nightscout.apiSecret'] ?? '', /12 characters or more/);
+  assert.match(patterned['nightscout.collections.entries'] ?? '', /without "\$"/);
+  assert.match(patterned['backup.encryption.recipients.0'] ?? '', /age1/);
+  assert.match(patterned['backup.schedule.cron'] ?? '', /"15 3 \* \* \*"/);
 });

@@ -53,6 +53,32 @@ test('a server that refuses the sign-in mechanism is not reported as a wrong pas
   assert.match(error.hint, /authMechanism=SCRAM-SHA-256/);
 });
 
+test('the sign-in hint never suggests the mechanism the server just refused', () => {
+  const refused = (mechanism: string, uri: string) =>
+    translateMongoError(
+      Object.assign(new Error(`Unsupported authentication mechanism "${mechanism}"`), {
+        name: 'MongoServerError',
+        code: 18,
+      }),
+      uri,
+    ).hint;
+  const named = refused(
+    'SCRAM-SHA-256',
+    'mongodb://bob:***@127.0.0.1:27101/nightscout?authMechanism=SCRAM-SHA-256',
+  );
+  assert.doesNotMatch(named, /try authMechanism=SCRAM-SHA-256|\?authMechanism=SCRAM-SHA-256/);
+  assert.match(named, /remove authMechanism=SCRAM-SHA-256 from the URI/);
+  assert.match(named, /try authMechanism=SCRAM-SHA-1\./);
+
+  const negotiated = refused('SCRAM-SHA-256', 'mongodb://bob:***@127.0.0.1:27101/nightscout');
+  assert.match(negotiated, /e\.g\. \?authMechanism=SCRAM-SHA-1\.$/);
+  assert.doesNotMatch(negotiated, /SCRAM-SHA-256\b(?!\))/);
+
+  const plain = refused('PLAIN', 'mongodb://bob:***@h/ns?authMechanism=PLAIN');
+  assert.match(plain, /remove authMechanism=PLAIN/);
+  assert.match(plain, /try authMechanism=SCRAM-SHA-256 or authMechanism=SCRAM-SHA-1\./);
+});
+
 test('a bulk write that lost its connection is MONGO_UNREACHABLE, not an operation failure', () => {
   const bulk = Object.assign(new Error('connection 1 to 127.0.0.1:41337 closed'), {
     name: 'MongoBulkWriteError',

@@ -8,6 +8,7 @@ import {
   redact,
   redactValue,
   registerSecret,
+  registerUriSecrets,
 } from '../../src/core/redact.js';
 
 afterEach(() => clearRegisteredSecrets());
@@ -57,4 +58,30 @@ test('redactValue masks secret-named keys and strings deep inside objects', () =
     tokensChecked: true,
     tokenCount: 4,
   });
+});
+
+test('a user name holding a percent-encoded ":" is masked from that ":" on', () => {
+  for (const [input, expected] of [
+    [
+      'authentication to mongodb://u%3ALeakPw9@127.0.0.1:27101/ns failed',
+      `authentication to mongodb://u%3A${REDACTED}@127.0.0.1:27101/ns failed`,
+    ],
+    ['mongodb://u%3aLeakPw9@h/ns', `mongodb://u%3A${REDACTED}@h/ns`],
+    ['mongodb://u%3ALeak:Pw9@h/ns', `mongodb://u%3A${REDACTED}@h/ns`],
+    ['mongodb+srv://%3ALeakPw9@c.example.net/ns', `mongodb+srv://%3A${REDACTED}@c.example.net/ns`],
+    ['mongodb://alice%40home:pw@h/ns', `mongodb://alice%40home:${REDACTED}@h/ns`],
+    ['mongodb://h/ns?appName=a%3Ab', 'mongodb://h/ns?appName=a%3Ab'],
+  ]) {
+    assert.equal(redact(input ?? ''), expected);
+  }
+});
+
+test('registerUriSecrets masks the password and the part of a user name after ":" anywhere', () => {
+  registerUriSecrets('mongodb://u%3ALeakPw9@127.0.0.1:27101/ns');
+  registerUriSecrets('mongodb://bob:p%40ssw0rd-x@h/ns');
+  registerUriSecrets('mongodb://carol:bad%zzEncoding@h/ns');
+  const out = redact('user "u:LeakPw9" and p@ssw0rd-x and bad%zzEncoding were refused');
+  for (const leaked of ['LeakPw9', 'p@ssw0rd-x', 'bad%zzEncoding'])
+    assert.ok(!out.includes(leaked), `${leaked} leaked in ${out}`);
+  assert.match(out, /^user "u:\*\*\*"/);
 });

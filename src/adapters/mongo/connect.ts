@@ -7,7 +7,7 @@ import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 import { NsctlError } from '../../core/errors.js';
 import { CONNECTION_LOST } from '../../core/migrate/retry-policy.js';
 import { databaseFromUri } from '../../core/mongo-uri.js';
-import { redact, registerSecret } from '../../core/redact.js';
+import { redact, registerUriSecrets } from '../../core/redact.js';
 
 export { databaseFromUri };
 
@@ -54,11 +54,6 @@ export function resolveDatabaseName(target: MongoTarget): string {
   return name;
 }
 
-function registerUriPassword(uri: string): void {
-  const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
-  if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
-}
-
 function causedByNetworkLoss(error: unknown): boolean {
   let cause = (error as { cause?: unknown } | null)?.cause;
   for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
@@ -66,6 +61,19 @@ function causedByNetworkLoss(error: unknown): boolean {
     cause = (cause as { cause?: unknown }).cause;
   }
   return false;
+}
+
+const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1'];
+
+/** What to try when the server refuses a sign-in mechanism: never the one it just refused. */
+export function mechanismHint(message: string, safeUri: string): string {
+  const inUri = /[?&]authMechanism=([^&#\s]+)/i.exec(safeUri)?.[1];
+  const refused = (/mechanism\W+([A-Z][A-Z0-9_-]*)/i.exec(message)?.[1] ?? inUri)?.toUpperCase();
+  const others = SCRAM_MECHANISMS.filter((m) => m !== refused).map((m) => `authMechanism=${m}`);
+  const start = `The server does not accept the way the driver signs in${refused ? ` (${refused})` : ''}: `;
+  return inUri
+    ? `${start}remove authMechanism=${inUri} from the URI so the driver negotiates one the server offers, or try ${others.join(' or ')}.`
+    : `${start}name one it supports in the URI, e.g. ?${others.join(' or ?')}.`;
 }
 
 export function translateMongoError(error: unknown, safeUri: string): NsctlError {
@@ -77,7 +85,7 @@ export function translateMongoError(error: unknown, safeUri: string): NsctlError
       'MONGO_AUTH_FAILED',
       `authentication to ${safeUri} failed: ${redact(message)}`,
       {
-        hint: 'The server does not accept the way the driver signs in: name one it supports in the URI, e.g. ?authMechanism=SCRAM-SHA-256.',
+        hint: mechanismHint(message, safeUri),
         cause: error,
       },
     );
@@ -143,7 +151,7 @@ export async function connectMongo(
   target: MongoTarget,
   options: ConnectOptions = {},
 ): Promise<Connection> {
-  registerUriPassword(target.uri);
+  registerUriSecrets(target.uri);
   const safeUri = redact(target.uri);
   const dbName = resolveDatabaseName(target);
   let client: MongoClient;

@@ -1,6 +1,7 @@
 /** `nsctl config validate|schema`. */
 import type { Command } from 'commander';
 
+import type { ConfigProblem } from '../../core/config/validate.js';
 import { EXIT } from '../../core/errors.js';
 import { action, type ProgramState } from '../program.js';
 
@@ -19,14 +20,8 @@ export function registerConfigCommands(program: Command, state: ProgramState): v
         const loaded = await context.loadedConfig();
         const file = loaded.file ?? '(no file: defaults and environment)';
         const lines = [
-          ...loaded.errors.map(
-            (e) =>
-              `${file}${e.line ? `:${e.line}` : ''}: error: ${e.path ? `${e.path}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`,
-          ),
-          ...loaded.warnings.map(
-            (w) =>
-              `${file}${w.line ? `:${w.line}` : ''}: warning: ${w.path ? `${w.path}: ` : ''}${w.message}${w.hint ? ` (${w.hint})` : ''}`,
-          ),
+          ...loaded.errors.flatMap((e) => renderProblem(file, 'error', e)),
+          ...loaded.warnings.flatMap((w) => renderProblem(file, 'warning', w)),
         ];
         if (loaded.errors.length === 0) lines.push(`${file}: valid`);
         return {
@@ -53,4 +48,14 @@ export function registerConfigCommands(program: Command, state: ProgramState): v
         return { data: schema, text: JSON.stringify(schema, null, 2) };
       }),
     );
+}
+
+/** `file:line: error: key: message`, then the fix on its own line. */
+function renderProblem(file: string, kind: 'error' | 'warning', problem: ConfigProblem): string[] {
+  const where = `${file}${problem.line ? `:${problem.line}` : ''}`;
+  const key = problem.path ? `${problem.path}: ` : '';
+  return [
+    `${where}: ${kind}: ${key}${problem.message}`,
+    ...(problem.hint ? [`  fix: ${problem.hint}`] : []),
+  ];
 }

@@ -26,7 +26,8 @@ export function rollbackCommand(
   const safe = redact(options.database ? uriWithDatabase(uri, options.database) : uri);
   const dir = options.dir ? ` --dir ${shellQuote(options.dir)}` : '';
   const command = `nsctl rollback to ${id} --uri '${safe.replace(/'/g, `'\\''`)}'${dir}`;
-  return safe.includes(`:${REDACTED}@`)
+  // `user:***@`, or `user%3A***@` when the ':' was percent-encoded (see redact.ts).
+  return safe.includes(`${REDACTED}@`)
     ? `${command} (put the password back in place of ${REDACTED}, or set NSCTL_MONGODB_URI to the URI and leave --uri out)`
     : command;
 }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
 import { NsctlError } from '../errors.js';
-import { registerSecret } from '../redact.js';
+import { registerSecret, registerUriSecrets } from '../redact.js';
 import type { NsctlConfig } from './schema.js';
 import { type ConfigValidation, SECRET_ENV, validateConfigText } from './validate.js';
 
@@ -51,7 +51,7 @@ export async function readSecretEnv(env: NodeJS.ProcessEnv): Promise<Record<stri
   for (const [name, value] of Object.entries(secrets)) {
     // A connection string is not itself secret; only its password is (the
     // redaction of URIs masks it wherever the URI appears).
-    if (name === 'NSCTL_MONGODB_URI') registerUriPassword(value);
+    if (name === 'NSCTL_MONGODB_URI') registerUriSecrets(value);
     else registerSecret(value);
   }
   return secrets;
@@ -90,12 +90,7 @@ function registerConfigSecrets(config: NsctlConfig | undefined): void {
   if (!config) return;
   registerSecret(config.nightscout.apiSecret);
   registerSecret(config.backup.encryption?.passphrase);
-  if (config.mongodb.uri) registerUriPassword(config.mongodb.uri);
-}
-
-function registerUriPassword(uri: string): void {
-  const match = /:\/\/[^/@:]*:([^/@]*)@/.exec(uri);
-  if (match?.[1]) registerSecret(decodeURIComponent(match[1]));
+  if (config.mongodb.uri) registerUriSecrets(config.mongodb.uri);
 }
 
 /** Throws the first error as an NsctlError; for commands that need a valid config. */

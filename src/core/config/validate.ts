@@ -6,6 +6,7 @@
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
+import { fixForIssue } from './issue-fix.js';
 import { configSchema, type NsctlConfig } from './schema.js';
 
 export interface ConfigProblem {
@@ -14,6 +15,7 @@ export interface ConfigProblem {
   line?: number;
   column?: number;
   message: string;
+  /** What to write instead; every error has one, shown as its fix. */
   hint?: string;
 }
 
@@ -56,7 +58,14 @@ export function validateConfigText(text: string, options: ValidateOptions = {}):
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return {
-      errors: [{ path: '', line: 1, message: 'the file must be a mapping of keys' }],
+      errors: [
+        {
+          path: '',
+          line: 1,
+          message: 'the file must be a mapping of keys',
+          hint: 'write one "key: value" per line, e.g. "instance: home"',
+        },
+      ],
       warnings,
     };
   }
@@ -81,7 +90,7 @@ export function validateConfigText(text: string, options: ValidateOptions = {}):
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
-      errors.push(fromEnvironment(describeIssue(issue, locate), options.secrets ?? {}));
+      errors.push(fromEnvironment(describeIssue(issue, locate, merged), options.secrets ?? {}));
     return { errors, warnings };
   }
   return { config: parsed.data, errors, warnings };
@@ -114,9 +123,19 @@ function findKeyNode(
   return node as { range?: [number, number] } | undefined;
 }
 
+function hasValueAt(root: unknown, path: readonly PropertyKey[]): boolean {
+  let node = root;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node !== undefined;
+}
+
 function describeIssue(
   issue: z.core.$ZodIssue,
   locate: (path: readonly PropertyKey[]) => { line?: number; column?: number },
+  merged: Record<string, unknown>,
 ): ConfigProblem {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
@@ -133,6 +152,7 @@ function describeIssue(
     path: path.join('.'),
     ...locate(issue.path),
     message: issue.message,
+    hint: fixForIssue(issue, hasValueAt(merged, issue.path)),
   };
 }
 
@@ -159,8 +179,8 @@ function inlineSecretPaths(merged: Record<string, unknown>, secrets: Record<stri
     let node: unknown = merged;
     for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
     if (typeof node !== 'string') continue;
-    // A URI without a password is not a secret.
-    if (path[0] === 'mongodb' && !/:\/\/[^/@]*:[^/@]*@/.test(node)) continue;
+    // A URI without a password is not a secret ("u%3Apw@" counts as one: see redact.ts).
+    if (path[0] === 'mongodb' && !/:\/\/[^/@]*(:|%3A)[^/@]*@/i.test(node)) continue;
     found.push(path);
   }
   return found;
