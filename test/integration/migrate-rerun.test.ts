@@ -205,3 +205,15 @@ test('a second run of a migration while the first runs is refused; a lock left b
   );
   assert.equal((await migrate(target.dbUri, { statePath, resume: true })).ok, true);
 });
+
+test('the downtime way: a first run with --final copies, verifies and marks the migration finished', async () => {
+  const target = await t.scratch('final-first');
+  const statePath = join(dir, 'final-first.state.json');
+  const result = await migrate(target.dbUri, { statePath, final: true });
+  assert.equal(result.ok, true, JSON.stringify(result.verification?.totals));
+  assert.equal(result.resumed, false);
+  assert.equal(await target.db.collection('entries').countDocuments(), 30);
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as { finalAt?: string };
+  assert.ok(state.finalAt);
+  assert.ok(result.nextSteps.every((step) => !/--final/.test(step)), result.nextSteps.join('\n'));
+});
