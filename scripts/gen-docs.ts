@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { configJsonSchema } from '../src/core/config/schema.js';
-import { ERROR_CATALOGUE, EXIT } from '../src/core/errors.js';
+import { ERROR_CATALOGUE, EXIT, EXIT_MEANINGS } from '../src/core/errors.js';
 
 export const GENERATED = {
   'docs/errors.md': renderErrorCatalogue,
@@ -28,9 +28,9 @@ export function renderErrorCatalogue(): string {
     '',
     '## Exit codes',
     '',
-    '| code | meaning |',
-    '| --- | --- |',
-    ...Object.entries(EXIT).map(([name, code]) => `| ${code} | ${name} |`),
+    '| code | name | meaning |',
+    '| --- | --- | --- |',
+    ...Object.entries(EXIT).map(([name, code]) => `| ${code} | ${name} | ${EXIT_MEANINGS[code]} |`),
     '',
     '## Error codes',
     '',

@@ -5,24 +5,29 @@
  * an internal error.
  */
 
-/** Process exit codes; documented in docs/errors.md. */
+/** Process exit codes; documented in docs/errors.md from {@link EXIT_MEANINGS}. */
 export const EXIT = {
   ok: 0,
-  /** The command ran but found a problem (a check failed, data differs). */
   failed: 1,
-  /** The invocation or the configuration is wrong. */
   usage: 2,
-  /** A server, file or service could not be reached or read. */
   unavailable: 3,
-  /** Data failed an integrity check (checksum, truncation, wrong key). */
   integrity: 4,
-  /** A bug in nsctl. */
   internal: 70,
-  /** Interrupted by a signal. */
   interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** What each exit code tells a script; README.md's "Exit codes" says the same. */
+export const EXIT_MEANINGS: Record<ExitCode, string> = {
+  0: 'success',
+  1: 'the command ran and found a problem (a failed check, data that differs)',
+  2: 'bad arguments or config, including a file named in them that does not exist, cannot be read or is not what the option takes, and an encrypted input without a passphrase or identity',
+  3: 'a server, service or the backup storage could not be reached, or a file could not be written',
+  4: 'an integrity failure: a damaged or truncated archive, a checksum that does not match, a wrong key',
+  70: 'a bug in nsctl',
+  130: 'interrupted by a signal',
+};
 
 interface CatalogueEntry {
   exit: ExitCode;
@@ -106,6 +111,12 @@ export const ERROR_CATALOGUE = {
     exit: EXIT.integrity,
     summary: 'An archive ends before its last collection is complete.',
     hint: 'The file was cut short (interrupted copy, full disk); use another backup.',
+  },
+  DECRYPT_KEY_MISSING: {
+    exit: EXIT.usage,
+    summary:
+      'An encrypted backup or archive was to be read, but no passphrase or age identity was given.',
+    hint: 'Set NSCTL_BACKUP_PASSPHRASE (or NSCTL_BACKUP_PASSPHRASE_FILE) for a passphrase, or pass --identity <file> (or set backup.encryption.identityFile) for an age key.',
   },
   DECRYPT_FAILED: {
     exit: EXIT.integrity,

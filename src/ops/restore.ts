@@ -1,7 +1,8 @@
 /**
  * `nsctl restore`: an archive (an nsctl backup, or a mongodump --archive
  * file) into a database. It refuses to mix with existing data unless told to
- * drop it, and before any drop it has a rollback point made. Documents go in
+ * drop it, and before any drop it has the whole input checked and then a
+ * rollback point made. Documents go in
  * as raw BSON in unordered batches; indexes are built after the data; every
  * document that fails is reported and makes the restore fail.
  */
@@ -12,18 +13,19 @@ import { asNsctlError, connectMongo, type MongoTarget } from '../adapters/mongo/
 import { type InsertFailure, insertRawBatch } from '../adapters/mongo/raw-insert.js';
 import type { ArchiveEvent, ArchivePreludeCollection } from '../core/archive/archive-parser.js';
 import { rollbackCommand } from '../core/backup/rollback-command.js';
-import { NsctlError } from '../core/errors.js';
+import { isNsctlError, NsctlError } from '../core/errors.js';
 import type { Progress, ProgressTask } from '../core/progress.js';
 import type { OpenedArchive } from './backup/archive-source.js';
+import { nothingChanged } from './restore-check.js';
 import { buildIndexes, type IndexResult } from './restore-indexes.js';
+import {
+  planRestore,
+  type RestorePlanItem,
+  refuseOccupied,
+  selectPrelude,
+} from './restore-plan.js';
 
-export interface RestorePlanItem {
-  name: string;
-  /** Documents in the archive, when known before reading (from a manifest). */
-  documents?: number;
-  /** Documents already in the destination collection. */
-  existing: number;
-}
+export type { RestorePlanItem };
 
 export interface RestoredCollection {
   name: string;
@@ -58,6 +60,12 @@ export interface RestoreOptions {
   dryRun: boolean;
   progress: Progress;
   signal?: AbortSignal;
+  /**
+   * Reads and checks the whole input, throwing when it is damaged; with
+   * `drop` it runs before the rollback point and the first change, so a
+   * damaged input changes nothing.
+   */
+  checkInput?: () => Promise<void>;
   /** Makes a rollback point of the named destination collections; returns its id. */
   createRollbackPoint?: (database: Db, collections: string[]) => Promise<string>;
   batchSize?: number;
@@ -68,11 +76,7 @@ const MAX_REPORTED_FAILURES = 100;
 
 export async function restoreArchive(options: RestoreOptions): Promise<RestoreResult> {
   const events = options.archive.events;
-  const first = await events.next();
-  if (first.done || first.value.kind !== 'prelude') {
-    throw new NsctlError('ARCHIVE_CORRUPT', 'the archive has no prelude');
-  }
-  const wanted = selectPrelude(first.value.collections, options.collections);
+  const wanted = selectPrelude(await readPrelude(events), options.collections);
   const connection = await connectMongo(options.destination);
   try {
     const db = connection.db;
@@ -86,6 +90,7 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       return { ...base, dryRun: true, ok: !refused };
     }
     if (refused) throw refuseOccupied(db.databaseName, occupied);
+    if (options.drop) await options.checkInput?.();
     let rollbackPoint: string | undefined;
     if (occupied.length > 0 && options.createRollbackPoint) {
       rollbackPoint = await options.createRollbackPoint(
@@ -100,13 +105,16 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       collections = await copyDocuments(db, events, wanted, options);
       indexes = await buildIndexes(db, wanted);
     } catch (error) {
+      const failure = asNsctlError(error, connection.safeUri);
       throw rollbackPoint
         ? partlyRestored(
-            asNsctlError(error, connection.safeUri),
+            failure,
             rollbackPoint,
             rollbackCommand(rollbackPoint, options.destination.uri, { database: db.databaseName }),
           )
-        : error;
+        : occupied.length === 0
+          ? partlyWritten(failure, wanted)
+          : failure;
     }
     // Statistics, not a count: on FerretDB a count reads every document again.
     for (const c of collections) c.found = await estimateCount(db, c.name);
@@ -130,58 +138,56 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
   }
 }
 
+/** The archive's first event, its prelude; a damaged one has changed nothing yet. */
+async function readPrelude(
+  events: AsyncGenerator<ArchiveEvent, void, undefined>,
+): Promise<ArchivePreludeCollection[]> {
+  let first: IteratorResult<ArchiveEvent, void>;
+  try {
+    first = await events.next();
+  } catch (error) {
+    throw isNsctlError(error) ? nothingChanged(error) : error;
+  }
+  if (first.done || first.value.kind !== 'prelude') {
+    throw new NsctlError('ARCHIVE_CORRUPT', 'the archive has no prelude; nothing was changed');
+  }
+  return first.value.collections;
+}
+
 /** After a drop, a failure leaves the database half replaced: say how to go back. */
 function partlyRestored(error: unknown, rollbackPoint: string, command: string): unknown {
   if (!(error instanceof NsctlError)) return error;
-  return new NsctlError(error.code, `${error.message}; the database is now partly restored`, {
-    hint: `Return to the data as it was before the restore with: ${command}`,
-    details: { ...error.details, rollbackPoint },
-    cause: error,
-  });
-}
-
-function selectPrelude(collections: ArchivePreludeCollection[], only: string[] | undefined) {
-  if (!only || only.length === 0) return collections;
-  const known = new Set(collections.map((c) => c.collection));
-  const unknown = only.filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw new NsctlError(
-      'USAGE',
-      `the archive has no collection ${unknown.map((n) => `"${n}"`).join(', ')}`,
-      {
-        hint: `It holds: ${[...known].join(', ')}`,
-      },
-    );
-  }
-  return collections.filter((c) => only.includes(c.collection));
-}
-
-async function planRestore(
-  db: Db,
-  wanted: ArchivePreludeCollection[],
-  expected: Map<string, number> | undefined,
-): Promise<RestorePlanItem[]> {
-  const existingNames = new Set(
-    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  return new NsctlError(
+    error.code,
+    `${withoutStop(error.message)}; the database is now partly restored`,
+    {
+      hint: `Return to the data as it was before the restore with: ${command}`,
+      details: { ...error.details, rollbackPoint },
+      cause: error,
+    },
   );
-  const plan: RestorePlanItem[] = [];
-  for (const c of wanted) {
-    const existing = existingNames.has(c.collection)
-      ? await db.collection(c.collection).countDocuments()
-      : 0;
-    const documents = expected?.get(c.collection);
-    plan.push({ name: c.collection, ...(documents === undefined ? {} : { documents }), existing });
-  }
-  return plan;
 }
 
-function refuseOccupied(database: string, occupied: RestorePlanItem[]): NsctlError {
-  const list = occupied.map((p) => `${p.name} (${p.existing} documents)`).join(', ');
-  return new NsctlError('USAGE', `database ${database} already holds data in ${list}`, {
-    hint: 'Restore --into a new database, or pass --drop to replace it (a rollback point of what is there is made first).',
-    details: { occupied },
-  });
+/**
+ * When no collection held data, nothing was replaced, but the collections
+ * being filled now hold part of the archive: say which.
+ */
+function partlyWritten(error: unknown, wanted: ArchivePreludeCollection[]): unknown {
+  if (!(error instanceof NsctlError)) return error;
+  const names = wanted.map((c) => c.collection).join(', ');
+  return new NsctlError(
+    error.code,
+    `${withoutStop(error.message)}; the collections being restored (${names}) now hold part of the archive`,
+    {
+      hint: 'They held no documents before and nothing else was changed: drop them, or restore --into a new database, then restore an archive that reads back whole.',
+      ...(error.where ? { where: error.where } : {}),
+      ...(error.details ? { details: error.details } : {}),
+      cause: error,
+    },
+  );
 }
+
+const withoutStop = (message: string) => message.replace(/\.$/, '');
 
 async function prepareCollections(
   db: Db,

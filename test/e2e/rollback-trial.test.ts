@@ -181,3 +181,43 @@ test('--resume still finds a state file named the way older nsctl named it', asy
   assert.match(resumed.stdout, /\(resumed\)/);
   assert.match(resumed.stdout, new RegExp(`state: ${legacy}`));
 });
+
+test('rollback list names the database and server each point was made from', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'nsctl-rb-trial-'));
+  const first = await occupiedTarget('list-a');
+  const second = await occupiedTarget('list-b');
+  for (const [label, target] of [
+    ['a', first],
+    ['b', second],
+  ] as const) {
+    const made = await runNsctl(['rollback', 'create', '--label', label, '--uri', target.dbUri], {
+      cwd,
+    });
+    assert.equal(made.code, 0, made.stderr);
+  }
+  const server = /^mongodb:\/\/(?:[^@/]*@)?([^/?]+)/.exec(first.dbUri)?.[1] ?? '';
+
+  const text = await runNsctl(['rollback', 'list'], { cwd });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^id +label +database +server +created +size$/m);
+  for (const [label, target] of [
+    ['a', first],
+    ['b', second],
+  ] as const) {
+    const row = new RegExp(
+      `^nightscout-\\S+ +${label} +${target.db.databaseName} +${server} `,
+      'm',
+    );
+    assert.match(text.stdout, row);
+  }
+
+  const json = await runNsctl(['rollback', 'list', '--json'], { cwd });
+  const points = JSON.parse(json.stdout).result.points as { database: string; server: string }[];
+  assert.deepEqual(
+    points.map((p) => [p.database, p.server]),
+    [
+      [first.db.databaseName, server],
+      [second.db.databaseName, server],
+    ],
+  );
+});

@@ -215,5 +215,8 @@ test('the downtime way: a first run with --final copies, verifies and marks the 
   assert.equal(await target.db.collection('entries').countDocuments(), 30);
   const state = JSON.parse(await readFile(statePath, 'utf8')) as { finalAt?: string };
   assert.ok(state.finalAt);
-  assert.ok(result.nextSteps.every((step) => !/--final/.test(step)), result.nextSteps.join('\n'));
+  assert.ok(
+    result.nextSteps.every((step) => !/--final/.test(step)),
+    result.nextSteps.join('\n'),
+  );
 });

@@ -7,19 +7,50 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-
 import { Int32, serialize } from 'bson';
+import type { Db } from 'mongodb';
 
+import { buildCollectionMetadata } from '../../src/core/archive/metadata.js';
 import { createArchiveWriter } from '../../src/core/archive/writer.js';
+import { type ErrorCode, NsctlError } from '../../src/core/errors.js';
 import { silentProgress } from '../../src/core/progress.js';
 import { openArchiveFile } from '../../src/ops/backup/archive-source.js';
 import { restoreArchive } from '../../src/ops/restore.js';
+import { checkRestoreInput } from '../../src/ops/restore-check.js';
 import { GO_ARCHIVE_HEX } from '../fixtures/mongodump-archive.js';
 import { openTestDatabase } from '../helpers/db.js';
 
 const t = await openTestDatabase(import.meta.url);
+
+/** A plain mongodump archive of db "nightscout", each collection with an index on `date`. */
+async function writeArchive(collections: Record<string, Buffer[]>): Promise<Buffer> {
+  const names = Object.keys(collections);
+  const writer = createArchiveWriter({
+    header: { serverVersion: '7.0.14', toolVersion: 'nsctl test' },
+    collections: names.map((collection) => ({
+      db: 'nightscout',
+      collection,
+      metadata: buildCollectionMetadata({
+        collectionName: collection,
+        indexes: [
+          { v: 2, key: { _id: 1 }, name: '_id_' },
+          { v: 2, key: { date: -1 }, name: 'date_-1' },
+        ],
+      }),
+    })),
+  });
+  const bytes = buffer(writer.stream);
+  for (const name of names) {
+    for (const doc of collections[name] ?? [])
+      await writer.namespace('nightscout', name).write(doc);
+    writer.namespace('nightscout', name).end();
+  }
+  writer.finish();
+  return bytes;
+}
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-mongodump-'));
 const plain = Buffer.from(GO_ARCHIVE_HEX, 'hex');
 await writeFile(join(dir, 'dump.archive'), plain);
@@ -62,20 +93,8 @@ test('a damaged document in an archive is reported by _id; the others are restor
     Buffer.from(serialize({ _id: 'last', sgv: new Int32(101) })),
   ];
   // The writer checks framing only, as mongodump does: the damage is inside.
-  const writer = createArchiveWriter({
-    header: { serverVersion: '7.0.14', toolVersion: 'nsctl test' },
-    collections: [{ db: 'nightscout', collection: 'entries', metadata: '' }],
-  });
-  const chunks: Buffer[] = [];
-  const reading = (async () => {
-    for await (const chunk of writer.stream) chunks.push(chunk);
-  })();
-  for (const doc of docs) await writer.namespace('nightscout', 'entries').write(doc);
-  writer.namespace('nightscout', 'entries').end();
-  writer.finish();
-  await reading;
   const path = join(dir, 'damaged.archive');
-  await writeFile(path, Buffer.concat(chunks));
+  await writeFile(path, await writeArchive({ entries: docs }));
 
   const scratch = await t.scratch('damaged');
   const result = await restoreArchive({
@@ -98,4 +117,128 @@ test('a damaged document in an archive is reported by _id; the others are restor
     'first',
     'last',
   ]);
+});
+
+const readings = (collection: string, count: number) =>
+  Array.from({ length: count }, (_, i) =>
+    Buffer.from(serialize({ _id: `${collection}-${i}`, date: 1_700_000_000_000 + i, sgv: 100 })),
+  );
+const goodArchive = await writeArchive({
+  entries: readings('entries', 3000),
+  treatments: readings('treatments', 500),
+});
+
+/** A live database the archive would replace: other documents, other indexes. */
+async function occupiedTarget(label: string) {
+  const scratch = await t.scratch(label);
+  await scratch.db
+    .collection('entries')
+    .insertMany(Array.from({ length: 40 }, (_, i) => ({ _id: `live-${i}` as never, sgv: i })));
+  await scratch.db.collection('entries').createIndex({ sgv: 1 }, { name: 'sgv_1' });
+  await scratch.db.collection('treatments').insertOne({ _id: 'live-t' as never });
+  await scratch.db
+    .collection('treatments')
+    .createIndex({ created_at: 1 }, { name: 'created_at_1' });
+  return { ...scratch, before: await describeTarget(scratch.db) };
+}
+
+async function describeTarget(db: Db) {
+  const out: Record<string, { ids: string[]; indexes: string[] }> = {};
+  for (const name of ['entries', 'treatments']) {
+    const collection = db.collection(name);
+    out[name] = {
+      ids: (await collection.distinct('_id')).map(String).sort(),
+      indexes: (await collection.indexes()).map((i) => String(i.name)).sort(),
+    };
+  }
+  return out;
+}
+
+/** `restore --archive <path> --drop` as the command runs it, refused before any change. */
+async function assertDropRefused(path: string, uri: string, code: ErrorCode, message: RegExp) {
+  const input = { kind: 'archive' as const, path, keys: {} };
+  const points: string[][] = [];
+  await assert.rejects(
+    restoreArchive({
+      archive: await openArchiveFile(path, {}),
+      checkInput: () => checkRestoreInput(input, { progress: silentProgress }),
+      destination: { uri },
+      drop: true,
+      dryRun: false,
+      progress: silentProgress,
+      createRollbackPoint: async (_db, names) => {
+        points.push(names);
+        return 'point';
+      },
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof NsctlError, String(error));
+      assert.equal(error.code, code, error.message);
+      assert.match(error.message, message);
+      assert.match(error.message, /nothing was changed/);
+      assert.equal(error.exitCode, 4);
+      return true;
+    },
+  );
+  assert.deepEqual(points, [], 'no rollback point is made for an input that fails its check');
+}
+
+test('restore --drop of a damaged mongodump archive (8 bytes overwritten) changes nothing', async () => {
+  const damaged = Buffer.from(goodArchive);
+  damaged.write('DAMAGED!', Math.floor(damaged.length / 2), 'latin1');
+  const path = join(dir, 'corrupt.archive.gz');
+  await writeFile(path, gzipSync(damaged));
+  const target = await occupiedTarget('corrupt');
+  await assertDropRefused(path, target.dbUri, 'ARCHIVE_CORRUPT', /is damaged at byte/);
+  assert.deepEqual(await describeTarget(target.db), target.before);
+});
+
+test('restore --drop of a truncated mongodump archive changes nothing', async () => {
+  const gzipped = gzipSync(goodArchive);
+  const path = join(dir, 'truncated.archive.gz');
+  await writeFile(path, gzipped.subarray(0, Math.floor((gzipped.length * 2) / 3)));
+  const target = await occupiedTarget('truncated');
+  await assertDropRefused(path, target.dbUri, 'ARCHIVE_TRUNCATED', /cut short|ends early/);
+  assert.deepEqual(await describeTarget(target.db), target.before);
+
+  const plainPath = join(dir, 'truncated.archive');
+  await writeFile(plainPath, goodArchive.subarray(0, Math.floor((goodArchive.length * 2) / 3)));
+  await assertDropRefused(plainPath, target.dbUri, 'ARCHIVE_TRUNCATED', /cut short/);
+  assert.deepEqual(await describeTarget(target.db), target.before);
+});
+
+test('restore --drop refuses an archive holding a damaged document, naming it; nothing is changed', async () => {
+  const docs = readings('entries', 3000);
+  const bad = docs[1500] as Buffer;
+  bad[bad.indexOf(Buffer.from('sgv\0', 'latin1')) - 1] = 0x99;
+  const path = join(dir, 'damaged-document.archive');
+  await writeFile(path, await writeArchive({ entries: docs, treatments: readings('t', 5) }));
+  const target = await occupiedTarget('damaged-document');
+  await assertDropRefused(
+    path,
+    target.dbUri,
+    'ARCHIVE_CORRUPT',
+    /1 document is not valid BSON \(entries _id "entries-1500": unknown element type 0x99/,
+  );
+  assert.deepEqual(await describeTarget(target.db), target.before);
+});
+
+test('restore --drop of a sound mongodump archive replaces the data after its check', async () => {
+  const path = join(dir, 'good.archive.gz');
+  await writeFile(path, gzipSync(goodArchive));
+  const target = await occupiedTarget('good');
+  const result = await restoreArchive({
+    archive: await openArchiveFile(path, {}),
+    checkInput: () =>
+      checkRestoreInput({ kind: 'archive', path, keys: {} }, { progress: silentProgress }),
+    destination: { uri: target.dbUri },
+    drop: true,
+    dryRun: false,
+    progress: silentProgress,
+  });
+  assert.equal(result.ok, true);
+  const after = await describeTarget(target.db);
+  assert.equal(after.entries?.ids.length, 3000);
+  assert.deepEqual(after.entries?.indexes, ['_id_', 'date_-1']);
+  assert.equal(after.treatments?.ids.length, 500);
 });

@@ -104,7 +104,7 @@ test('an empty input round-trips', async () => {
   assert.deepEqual(await decryptWith(await encryptTo(Buffer.alloc(0))), Buffer.alloc(0));
 });
 
-test('a wrong passphrase, a wrong identity or no key at all is DECRYPT_FAILED', async () => {
+test('a wrong passphrase or a wrong identity is DECRYPT_FAILED; no key at all is a usage error', async () => {
   const locked = await pass(
     plaintext,
     createAgeEncryptStream({ passphrase: 'right', scryptWorkFactor: 10 }),
@@ -122,7 +122,11 @@ test('a wrong passphrase, a wrong identity or no key at all is DECRYPT_FAILED', 
     decryptWith(sealed, { passphrases: ['right'] }),
     expectCode('DECRYPT_FAILED'),
   );
-  assert.throws(() => createAgeDecryptStream({}), expectCode('DECRYPT_FAILED'));
+  assert.throws(() => createAgeDecryptStream({}), expectCode('DECRYPT_KEY_MISSING'));
+  assert.throws(
+    () => createAgeDecryptStream({}),
+    (error: unknown) => error instanceof NsctlError && error.exitCode === 2,
+  );
   assert.throws(
     () => createAgeDecryptStream({ identities: ['AGE-SECRET-KEY-1XYZ'] }),
     expectCode('DECRYPT_FAILED'),

@@ -15,6 +15,7 @@ import { serialize } from 'bson';
 
 import { createAgeEncryptStream } from '../../src/adapters/crypto/age-stream.js';
 import { createArchiveWriter } from '../../src/core/archive/writer.js';
+import { NsctlError } from '../../src/core/errors.js';
 import { openArchiveFile } from '../../src/ops/backup/archive-source.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-packing-'));
@@ -70,4 +71,45 @@ test('an age file holding a plain archive opens even when its name says .gz', as
     await writeFile(join(dir, name), sealed);
     assert.equal(await documentsIn(join(dir, name)), 500, name);
   }
+});
+
+test('a file that does not start like an archive, gzip or age is a usage error saying what it is', async () => {
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['empty', Buffer.alloc(0), /the file is empty/],
+    ['notes.txt', Buffer.from('Dear diary,\nglucose was fine ünd so.\n'), /it is a text file/],
+    ['x.manifest.json', Buffer.from('{\n  "formatVersion": 1\n}\n'), /it is JSON text/],
+    ['entries', Buffer.from(serialize({ _id: 1, sgv: 100 })), /one collection's \.bson file/],
+    ['dump.zst', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]), /zstd-compressed/],
+    ['dump.zip', Buffer.from('PK\u0003\u0004rest', 'latin1'), /a zip file/],
+    ['noise', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00]), /starts with the bytes 00 01 02 03/],
+  ];
+  for (const [name, bytes, what] of cases) {
+    await writeFile(join(dir, name), bytes);
+    await assert.rejects(openArchiveFile(join(dir, name), {}), (error: unknown) => {
+      assert.ok(error instanceof NsctlError, String(error));
+      assert.equal(error.exitCode, 2, `${name}: ${error.message}`);
+      assert.match(error.message, /is not a mongodump archive: /);
+      assert.match(error.message, what);
+      assert.match(error.hint, /mongodump --archive/);
+      return true;
+    });
+  }
+});
+
+test('a missing path or a folder is a usage error; a file that starts right but is damaged is not', async () => {
+  const usage = (message: RegExp) => (error: unknown) =>
+    error instanceof NsctlError && error.exitCode === 2 && message.test(error.message);
+  await assert.rejects(openArchiveFile(join(dir, 'nope.archive'), {}), usage(/does not exist/));
+  await assert.rejects(openArchiveFile(dir, {}), usage(/is a folder, not an archive file/));
+
+  const damaged = Buffer.from(plain);
+  damaged.write('DAMAGED!', damaged.length >> 1, 'latin1');
+  await writeFile(join(dir, 'damaged.archive'), damaged);
+  const opened = await openArchiveFile(join(dir, 'damaged.archive'), {});
+  await assert.rejects(
+    (async () => {
+      for await (const _ of opened.events);
+    })(),
+    (error: unknown) => error instanceof NsctlError && error.exitCode === 4,
+  );
 });

@@ -1,9 +1,10 @@
 /**
  * age encryption as Node Duplex streams, so a backup can be restored with
  * nothing but `age -d -i key.txt backup.archive.gz.age | mongorestore …`.
- * Decryption failures become NsctlErrors: a key that does not fit is
- * DECRYPT_FAILED, a damaged file ARCHIVE_CORRUPT, a cut-short one
- * ARCHIVE_TRUNCATED; none escapes as an unhandled rejection.
+ * Decryption failures become NsctlErrors: no key at all is
+ * DECRYPT_KEY_MISSING (a usage error: nothing is wrong with the file), a key
+ * that does not fit is DECRYPT_FAILED, a damaged file ARCHIVE_CORRUPT, a
+ * cut-short one ARCHIVE_TRUNCATED; none escapes as an unhandled rejection.
  */
 import { Duplex } from 'node:stream';
 
@@ -91,7 +92,10 @@ function createDecrypter(options: AgeDecryptOptions): Decrypter {
   const decrypter = new Decrypter();
   const { passphrases = [], identities = [] } = options;
   if (passphrases.length + identities.length === 0) {
-    throw new NsctlError('DECRYPT_FAILED', 'no passphrase or identity was given to decrypt with');
+    throw new NsctlError(
+      'DECRYPT_KEY_MISSING',
+      'the backup or archive is age-encrypted, and no passphrase or identity was given to decrypt it',
+    );
   }
   for (const passphrase of passphrases) addCachedPassphrase(decrypter, passphrase);
   identities.forEach((identity, i) => {

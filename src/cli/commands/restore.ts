@@ -53,9 +53,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         const destination = flags.into ? { uri: base.uri, database: flags.into } : base;
         const { resolveDatabaseName } = await import('../../adapters/mongo/connect.js');
         resolveDatabaseName(destination);
-        const { openBackupArchive, openArchiveFile } = await import(
-          '../../ops/backup/archive-source.js'
-        );
+        const { checkRestoreInput, openRestoreInput } = await import('../../ops/restore-check.js');
         const { readManifest, resolveBackupId } = await import('../../ops/backup/catalogue.js');
         const { restoreArchive } = await import('../../ops/restore.js');
         const { rollbackPointMaker } = await import('../../ops/rollback.js');
@@ -64,43 +62,28 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           throw usageError('name a backup to restore, or pass --archive <file>');
         if (flags.archive && args[0])
           throw usageError('give either a backup id or --archive, not both');
-        let label = flags.archive ?? '';
-        let expected: Map<string, number> | undefined;
-        let archive: Awaited<ReturnType<typeof openArchiveFile>>;
-        if (flags.archive) {
-          archive = await openArchiveFile(flags.archive, settings.keys);
-        } else {
-          const manifest = await readManifest(
-            settings.target,
-            await resolveBackupId(settings.target, args[0] ?? ''),
-          );
-          label = manifest.id;
-          if (flags.drop && !flags.dryRun) {
-            // Read it all before dropping anything: a damaged backup must not
-            // replace good data with half of itself.
-            const { verifyBackup } = await import('../../ops/backup/verify.js');
-            const check = await verifyBackup({
-              target: settings.target,
-              manifest,
-              keys: settings.keys,
-              progress: context.progress,
-            });
-            if (!check.ok) {
-              throw new NsctlError(
-                check.failure?.code ?? 'CHECKSUM_MISMATCH',
-                `backup ${manifest.id} failed verification, nothing was changed: ${check.problems[0]}`,
-                {
-                  hint: 'Restore another backup (`nsctl backup list`), or fix the key if it is the wrong one.',
-                },
-              );
-            }
-          }
-          expected = new Map(manifest.collections.map((c) => [c.name, c.documents]));
-          archive = await openBackupArchive(settings.target, manifest, settings.keys);
-        }
+        const { keys } = settings;
+        const manifest = flags.archive
+          ? undefined
+          : await readManifest(
+              settings.target,
+              await resolveBackupId(settings.target, args[0] ?? ''),
+            );
+        const input = manifest
+          ? { kind: 'backup' as const, target: settings.target, manifest, keys }
+          : { kind: 'archive' as const, path: flags.archive ?? '', keys };
+        const label = manifest?.id ?? flags.archive ?? '';
+        const expected =
+          manifest && new Map(manifest.collections.map((c) => [c.name, c.documents]));
         const result = await restoreArchive({
-          archive,
+          archive: await openRestoreInput(input),
           ...(expected ? { expected } : {}),
+          // Before --drop replaces anything: a damaged input must change nothing.
+          checkInput: () =>
+            checkRestoreInput(input, {
+              ...(flags.collections ? { collections: flags.collections } : {}),
+              progress: context.progress,
+            }),
           destination,
           ...(flags.collections ? { collections: flags.collections } : {}),
           drop: flags.drop ?? false,
@@ -138,12 +121,21 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
       action<StoreFlags>(state, 'rollback list', async (flags, context) => {
         const { settings } = await openBackupStore(context, flags, state.version);
         const { readCatalogue } = await import('../../ops/backup/catalogue.js');
-        const points = (await readCatalogue(settings.target)).backups.filter(
-          (b) => b.kind === 'rollback-point',
-        );
+        const { pointSource } = await import('../../ops/rollback.js');
+        // The id names the config's instance, not the database: say which one.
+        const points = (await readCatalogue(settings.target)).backups
+          .filter((b) => b.kind === 'rollback-point')
+          .map((p) => ({ ...p, ...pointSource(p) }));
         const rows = [
-          ['id', 'label', 'created', 'size'],
-          ...points.map((p) => [p.id, p.label ?? '', p.createdAt, formatBytes(p.archive.bytes)]),
+          ['id', 'label', 'database', 'server', 'created', 'size'],
+          ...points.map((p) => [
+            p.id,
+            p.label ?? '',
+            p.database,
+            p.server,
+            p.createdAt,
+            formatBytes(p.archive.bytes),
+          ]),
         ];
         return { data: { points }, text: points.length > 0 ? table(rows) : 'no rollback points' };
       }),

@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 
 import type { BackupTarget } from '../../adapters/storage/target.js';
 import type { ArchiveEvent } from '../../core/archive/archive-parser.js';
+import { refuseForeignFile } from '../../core/archive/foreign-file.js';
 import { readArchive } from '../../core/archive/reader.js';
 import type { Manifest } from '../../core/backup/manifest.js';
 import { NsctlError } from '../../core/errors.js';
@@ -79,6 +80,8 @@ export function openBackupArchive(
 const GZIP_MAGIC = [0x1f, 0x8b];
 const AGE_HEADER = Buffer.from('age-encryption.org/');
 const ARCHIVE_MAGIC_LE = [0x6d, 0xe2, 0x99, 0x81];
+/** Enough to tell every packing nsctl reads, and to say what a foreign file is. */
+const HEAD_BYTES = 64;
 
 /** How a file is packed, from its first bytes. */
 export function sniffPacking(head: Uint8Array): Omit<ArchivePacking, 'bytes'> | undefined {
@@ -92,33 +95,46 @@ export function sniffPacking(head: Uint8Array): Omit<ArchivePacking, 'bytes'> | 
 async function readHead(path: string, length: number): Promise<Buffer> {
   const { open } = await import('node:fs/promises');
   const file = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new NsctlError('USAGE', `cannot open archive ${path}: ${error.code ?? error.message}`, {
-      where: path,
-      hint: 'Check the path to the mongodump --archive file.',
-    });
+    throw refuseUnreadable(path, error);
   });
   try {
+    if ((await file.stat()).isDirectory()) {
+      throw new NsctlError('USAGE', `${path} is a folder, not an archive file`, {
+        where: path,
+        hint: 'Pass the file written by `mongodump --archive`; a mongodump folder of .bson files can be read by `nsctl migrate --from <folder>`.',
+      });
+    }
     const buffer = Buffer.alloc(length);
-    const { bytesRead } = await file.read(buffer, 0, length, 0);
+    const { bytesRead } = await file.read(buffer, 0, length, 0).catch((error) => {
+      throw refuseUnreadable(path, error);
+    });
     return buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
   }
 }
 
+/** A path the user typed that cannot be opened is a usage error: nothing was reached for. */
+function refuseUnreadable(path: string, error: NodeJS.ErrnoException): NsctlError {
+  const missing = error.code === 'ENOENT' || error.code === 'ENOTDIR';
+  const problem = missing
+    ? 'does not exist'
+    : error.code === 'EACCES'
+      ? 'cannot be read by this user'
+      : `cannot be read (${error.code ?? error.message})`;
+  return new NsctlError('USAGE', `archive ${path} ${problem}`, {
+    where: path,
+    hint: missing
+      ? 'Check the path to the mongodump --archive file (relative paths start where nsctl runs).'
+      : "Check the file's permissions.",
+    cause: error,
+  });
+}
+
 /** A mongodump archive file, packed any way nsctl understands, told by its bytes, not its name. */
 export async function openArchiveFile(path: string, keys: DecryptionKeys): Promise<OpenedArchive> {
-  const head = await readHead(path, 32);
+  const head = await readHead(path, HEAD_BYTES);
   const packing = sniffPacking(head);
-  if (!packing) {
-    throw new NsctlError(
-      'ARCHIVE_CORRUPT',
-      `${path} is not a mongodump archive (plain, gzip or age)`,
-      {
-        where: path,
-        hint: 'Pass a file written by `mongodump --archive` (with or without --gzip) or by nsctl.',
-      },
-    );
-  }
+  if (!packing) throw refuseForeignFile(path, head);
   return openArchiveStream(createReadStream(path), packing, keys, `archive ${path}`);
 }

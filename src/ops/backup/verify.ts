@@ -10,7 +10,7 @@ import {
   type CollectionDigest,
   createCollectionDigest,
 } from '../../core/checksum/collection-digest.js';
-import { type ErrorCode, isNsctlError } from '../../core/errors.js';
+import { type ErrorCode, EXIT, isNsctlError } from '../../core/errors.js';
 import type { Progress } from '../../core/progress.js';
 import { openBackupArchive } from './archive-source.js';
 import type { DecryptionKeys } from './layers.js';
@@ -152,7 +152,9 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       problems,
     };
   } catch (error) {
-    if (!isNsctlError(error) || error.code === 'STORAGE_FAILED') throw error;
+    // Only damage is a finding about the backup; storage that cannot be
+    // read or a key that was never given says nothing about it.
+    if (!isNsctlError(error) || error.exitCode !== EXIT.integrity) throw error;
     return {
       ...base,
       ok: false,
