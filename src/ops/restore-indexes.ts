@@ -1,6 +1,7 @@
 /** Rebuilding a collection's indexes from its archived metadata, after the data. */
 import type { Db, Document } from 'mongodb';
 
+import { retryStaleSchema } from '../adapters/mongo/retry-stale-schema.js';
 import type { ArchivePreludeCollection } from '../core/archive/archive-parser.js';
 
 export interface IndexResult {
@@ -32,7 +33,9 @@ export async function buildIndexes(
     for (const spec of specs) {
       const name = String(spec.name);
       try {
-        await db.command({ createIndexes: c.collection, indexes: [toIndexRequest(spec)] });
+        await retryStaleSchema(() =>
+          db.command({ createIndexes: c.collection, indexes: [toIndexRequest(spec)] }),
+        );
         result.created.push(name);
       } catch (error) {
         result.failed.push({

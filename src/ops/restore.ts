@@ -11,6 +11,7 @@ import type { Db } from 'mongodb';
 import { estimateCount } from '../adapters/mongo/collections.js';
 import { asNsctlError, connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
 import { type InsertFailure, insertRawBatch } from '../adapters/mongo/raw-insert.js';
+import { retryStaleSchema } from '../adapters/mongo/retry-stale-schema.js';
 import type { ArchiveEvent, ArchivePreludeCollection } from '../core/archive/archive-parser.js';
 import { rollbackCommand } from '../core/backup/rollback-command.js';
 import { isNsctlError, NsctlError } from '../core/errors.js';
@@ -203,7 +204,8 @@ async function prepareCollections(
       await db.collection(c.collection).drop();
     }
     const options = c.parsedMetadata?.options ?? {};
-    await db.createCollection(c.collection, options);
+    // Dropped just now: FerretDB may refuse the new collection's _id_ index once (see retryStaleSchema).
+    await retryStaleSchema(() => db.createCollection(c.collection, options));
   }
 }
 

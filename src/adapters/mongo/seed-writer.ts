@@ -14,6 +14,7 @@ import { nightscoutIndexes } from '../../core/nightscout/indexes.js';
 import type { Progress } from '../../core/progress.js';
 import type { SeedCollectionKey, SeedCollectionPlan, SeedDocument } from '../../core/seed/types.js';
 import { type Connection, translateMongoError } from './connect.js';
+import { retryStaleSchema } from './retry-stale-schema.js';
 
 export const DEFAULT_BATCH_DOCS = 1000;
 /** Well under the 16 MiB document and 48 MB message limits, and kind to small servers. */
@@ -73,8 +74,10 @@ async function createIndexes(
   const counts: Partial<Record<SeedCollectionKey, number>> = {};
   for (const { key } of options.plan) {
     const specs = all[key].map(({ key: fields, name }) => ({ key: fields, name }));
-    if (specs.length > 0)
-      await options.connection.db.collection(options.collections[key]).createIndexes(specs);
+    const collection = options.connection.db.collection(options.collections[key]);
+    // One at a time: FerretDB 1.x, refused part-way through a list, keeps the
+    // indexes it built but stops listing them, and those names then fail for good.
+    for (const spec of specs) await retryStaleSchema(() => collection.createIndexes([spec]));
     counts[key] = specs.length;
   }
   return counts;

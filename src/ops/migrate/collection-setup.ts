@@ -3,10 +3,14 @@
  * options before the data (a capped size or a collation must exist before
  * the first insert), indexes when {@link indexTimingFor} says, and views
  * last, once the collections they read exist. Each index is built alone, so
- * one the target rejects does not cost the others; rejections are reported
- * by name.
+ * one the target rejects does not cost the others (and on FerretDB, where a
+ * request failing halfway keeps the indexes it built without listing them,
+ * none is left behind); rejections are reported by name. A resumed run
+ * builds again those missing on collections already copied.
  */
 import type { Db, Document } from 'mongodb';
+
+import { retryStaleSchema } from '../../adapters/mongo/retry-stale-schema.js';
 import { NsctlError } from '../../core/errors.js';
 import type { SourceCollectionInfo } from '../../core/migrate/plan.js';
 import { isTransientError } from '../../core/migrate/retry-policy.js';
@@ -36,12 +40,12 @@ export async function ensureCollection(
   if (info.type === 'view' || existing.has(info.name)) return undefined;
   const options = info.type === 'timeseries' ? info.options : withoutViewFields(info.options);
   try {
-    await db.createCollection(info.name, options);
+    await retryStaleSchema(() => db.createCollection(info.name, options));
     existing.add(info.name);
     return undefined;
   } catch (error) {
     if (Object.keys(options).length === 0) throw error;
-    await db.createCollection(info.name);
+    await retryStaleSchema(() => db.createCollection(info.name));
     existing.add(info.name);
     return `${info.name}: the target refused the collection options (${describeError(error)}); created without them`;
   }
@@ -110,7 +114,10 @@ export async function recreateIndexes(
     try {
       await withRetry(
         `build index ${info.name}.${name}`,
-        () => database().command({ createIndexes: info.name, indexes: [toIndexRequest(spec)] }),
+        () =>
+          retryStaleSchema(() =>
+            database().command({ createIndexes: info.name, indexes: [toIndexRequest(spec)] }),
+          ),
         retry,
       );
       outcome.created.push(name);
@@ -120,4 +127,44 @@ export async function recreateIndexes(
     }
   }
   return outcome;
+}
+
+/** Names of the collection's indexes on the target; undefined when the collection is not there. */
+async function listIndexNames(
+  database: () => Db,
+  name: string,
+  retry: RetryContext,
+): Promise<Set<string> | undefined> {
+  try {
+    const specs = await withRetry(
+      `list indexes of ${name}`,
+      () => database().collection(name).listIndexes().toArray(),
+      retry,
+    );
+    return new Set(specs.map((spec) => String(spec.name)));
+  } catch (error) {
+    // NamespaceNotFound: nothing to add indexes to; verification reports the collection.
+    if ((error as { code?: unknown }).code === 26) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Builds the source's indexes that the target lacks by name, for a
+ * collection whose copy was finished by an earlier run: its index build
+ * may have been refused (then the run ended DIFFERENT) or an index dropped
+ * since, and a resumed run does not copy it again. Returns undefined when
+ * nothing was missing. An index present under the same name with another
+ * definition is not replaced: verification reports it.
+ */
+export async function rebuildMissingIndexes(
+  database: () => Db,
+  info: SourceCollectionInfo,
+  retry: RetryContext,
+): Promise<IndexOutcome | undefined> {
+  const present = await listIndexNames(database, info.name, retry);
+  if (!present) return undefined;
+  const isMissing = (spec: Document) => !present.has(String(spec.name));
+  if (!info.indexes.some((spec) => spec.name !== '_id_' && isMissing(spec))) return undefined;
+  return recreateIndexes(database, info, retry, isMissing);
 }

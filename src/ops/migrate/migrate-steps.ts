@@ -23,6 +23,7 @@ import {
   type IndexOutcome,
   indexTimingFor,
   listTargetNames,
+  rebuildMissingIndexes,
 } from './collection-setup.js';
 import { convergeDatabases } from './converge.js';
 import { copyCollections } from './copy.js';
@@ -149,6 +150,30 @@ async function copyPhase(input: StepsInput, run: RunState): Promise<void> {
   for (const info of plan.collections.filter((c) => c.type === 'view')) {
     const note = await createView(db, info, existing);
     if (note) run.warnings.push(note);
+  }
+}
+
+/**
+ * On --resume: the indexes the target lacks on collections an earlier run
+ * finished (whose index build the target refused, say), which the copy
+ * does not visit again.
+ */
+async function repairIndexes(input: StepsInput, run: RunState): Promise<void> {
+  const finished = new Set(
+    input.state.collections.filter((c) => c.state === 'finished').map((c) => c.name),
+  );
+  const database = () => input.target.connection.db;
+  for (const info of input.plan.collections) {
+    if (info.type === 'view' || !finished.has(info.name)) continue;
+    const started = Date.now();
+    const outcome = await rebuildMissingIndexes(database, info, run.retry);
+    if (!outcome) continue;
+    run.indexes.set(info.name, { ...outcome, durationMs: Date.now() - started });
+    if (outcome.created.length > 0)
+      input.options.onEvent?.({
+        kind: 'note',
+        message: `${info.name}: built ${outcome.created.join(', ')} again, missing on the target`,
+      });
   }
 }
 
@@ -281,6 +306,7 @@ export async function runMigrationSteps(input: StepsInput): Promise<MigrateResul
   try {
     let copyMs: number | undefined;
     let replayed = 0;
+    if (input.resumed) await repairIndexes(input, run);
     if (state.phase === 'copy') {
       const names = input.plan.collections.map((c) => c.name);
       capture = await input.source.captureChanges?.(names, state.captureFrom);
