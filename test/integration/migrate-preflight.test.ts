@@ -14,14 +14,13 @@ import { after, test } from 'node:test';
 
 import { type Document, deserialize, serialize } from 'bson';
 
-import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { type ErrorCode, NsctlError } from '../../src/core/errors.js';
 import { createProgress, silentProgress } from '../../src/core/progress.js';
 import { readCatalogue } from '../../src/ops/backup/catalogue.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
-import { rollbackPointMaker } from '../../src/ops/rollback.js';
 import { openTestDatabase, withDatabase } from '../helpers/db.js';
+import { localRollbackPoints } from '../helpers/rollback.js';
 
 const t = await openTestDatabase(import.meta.url);
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-migrate-pre-'));
@@ -209,20 +208,7 @@ test('a target holding other data is refused; --drop makes a rollback point, the
   assert.equal(await target.db.collection('entries').countDocuments(), 2);
   assert.equal(existsSync(statePath), false);
 
-  const store = createLocalDirTarget(dir);
-  const maker = rollbackPointMaker(
-    {
-      target: store,
-      instance: 'migtest',
-      compression: 'gzip',
-      encryption: { type: 'none' },
-      keys: {},
-      progress: silentProgress,
-      toolVersion: '0.0.0-test',
-    },
-    target.dbUri,
-    'before-migrate',
-  );
+  const { store, maker } = localRollbackPoints(dir, 'migtest', target.dbUri);
   const result = await migrate(t.dbUri, target.dbUri, {
     statePath,
     drop: true,
@@ -244,20 +230,7 @@ test('a --drop run stopped mid-copy: the resumed run still names the rollback po
   const target = await t.scratch('drop-resume');
   await target.db.collection('entries').insertOne({ sgv: 7 });
   const statePath = join(dir, 'drop-resume.state.json');
-  const store = createLocalDirTarget(dir);
-  const maker = rollbackPointMaker(
-    {
-      target: store,
-      instance: 'migtest',
-      compression: 'gzip',
-      encryption: { type: 'none' },
-      keys: {},
-      progress: silentProgress,
-      toolVersion: '0.0.0-test',
-    },
-    target.dbUri,
-    'before-migrate',
-  );
+  const { store, maker } = localRollbackPoints(dir, 'migtest', target.dbUri);
   const controller = new AbortController();
   let fired = false;
   await assert.rejects(

@@ -15,14 +15,13 @@ import { after, test } from 'node:test';
 
 import { serialize } from 'bson';
 
-import { createLocalDirTarget } from '../../src/adapters/storage/local-dir-target.js';
 import { renderResult } from '../../src/cli/commands/migrate-render.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { NsctlError } from '../../src/core/errors.js';
 import { createProgress, silentProgress } from '../../src/core/progress.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
-import { rollbackPointMaker } from '../../src/ops/rollback.js';
 import { openTestDatabase } from '../helpers/db.js';
+import { localRollbackPoints } from '../helpers/rollback.js';
 
 const t = await openTestDatabase(import.meta.url);
 const dir = await mkdtemp(join(tmpdir(), 'nsctl-migrate-rerun-'));
@@ -106,20 +105,7 @@ test('--collections with --drop replaces only the named collections and does not
   const target = await t.scratch('partial');
   await target.db.collection('food').insertOne({ name: 'stale' });
   await target.db.collection('custom_notes').insertMany([{ n: 1 }, { n: 2 }]);
-  const store = createLocalDirTarget(dir);
-  const maker = rollbackPointMaker(
-    {
-      target: store,
-      instance: 'rerun',
-      compression: 'gzip',
-      encryption: { type: 'none' },
-      keys: {},
-      progress: silentProgress,
-      toolVersion: '0.0.0-test',
-    },
-    target.dbUri,
-    'before-migrate',
-  );
+  const { maker } = localRollbackPoints(dir, 'rerun', target.dbUri);
   const result = await migrate(target.dbUri, {
     statePath: join(dir, 'partial.state.json'),
     selection: { include: ['food'] },

@@ -12,7 +12,7 @@ import { configSchema, nightscoutCollectionsSchema } from '../../src/core/config
 import { createProgress, type ProgressEvent, silentProgress } from '../../src/core/progress.js';
 import { runBackup } from '../../src/ops/backup/run.js';
 import { openMongoDocumentSource } from '../../src/ops/compare/mongo-document-source.js';
-import { openDocumentSource } from '../../src/ops/compare/open-source.js';
+import { openDocumentSource, type SourceContext } from '../../src/ops/compare/open-source.js';
 import { type VerifyOptions, verifyDatabases } from '../../src/ops/compare/verify-databases.js';
 import { openTestDatabase } from '../helpers/db.js';
 
@@ -65,6 +65,23 @@ async function verify(pair: Pair, options: Partial<VerifyOptions> = {}) {
       nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
       progress: silentProgress,
       ...options,
+    });
+  } finally {
+    await source.close();
+    await target.close();
+  }
+}
+
+/** Compares what `spec` names (a backup, an archive, a dump folder) with a database. */
+async function verifyFrom(spec: string, targetUri: string, context: SourceContext) {
+  const source = await openDocumentSource(spec, context);
+  const target = await openMongoDocumentSource({ uri: targetUri });
+  try {
+    return await verifyDatabases({
+      source,
+      target,
+      nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
+      progress: silentProgress,
     });
   } finally {
     await source.close();
@@ -265,24 +282,12 @@ test('a backup (and its archive file) verifies against its database', async () =
   await coll(pair.b, 'entries').deleteOne({});
   const context = { config: configSchema.parse({}), cwd: work, backupDir: dir };
   for (const spec of ['backup:latest', join(dir, manifest.archive.name)]) {
-    const source = await openDocumentSource(spec, context);
-    const target = await openMongoDocumentSource({ uri: pair.b.dbUri });
-    try {
-      const result = await verifyDatabases({
-        source,
-        target,
-        nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
-        progress: silentProgress,
-      });
-      const entriesResult = result.collections.find((c) => c.name === 'entries');
-      assert.equal(entriesResult?.documents.missing, 1, spec);
-      assert.deepEqual(entriesResult?.indexes, [], spec);
-      assert.equal(entriesResult?.different.length, 0, spec);
-      assert.equal(result.nightscout.authSubjects?.idsUnchanged, true, spec);
-    } finally {
-      await source.close();
-      await target.close();
-    }
+    const result = await verifyFrom(spec, pair.b.dbUri, context);
+    const entriesResult = result.collections.find((c) => c.name === 'entries');
+    assert.equal(entriesResult?.documents.missing, 1, spec);
+    assert.deepEqual(entriesResult?.indexes, [], spec);
+    assert.equal(entriesResult?.different.length, 0, spec);
+    assert.equal(result.nightscout.authSubjects?.idsUnchanged, true, spec);
   }
 });
 
@@ -300,28 +305,18 @@ test('a mongodump directory verifies against its database, a missing document fo
   );
   const gone = docs[7]?._id;
   await coll(pair.b, 'entries').deleteOne({ _id: gone as ObjectId });
-  const context = { config: configSchema.parse({}), cwd: work };
-  const source = await openDocumentSource(dump, context);
-  const target = await openMongoDocumentSource({ uri: pair.b.dbUri });
-  try {
-    const result = await verifyDatabases({
-      source,
-      target,
-      nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
-      progress: silentProgress,
-    });
-    const found = result.collections.find((c) => c.name === 'entries');
-    assert.equal(found?.documents.source, 50);
-    assert.equal(found?.documents.missing, 1);
-    assert.deepEqual(
-      found?.missing.map((m) => m.id),
-      [{ $oid: String(gone) }],
-    );
-    assert.equal(found?.different.length, 0);
-  } finally {
-    await source.close();
-    await target.close();
-  }
+  const result = await verifyFrom(dump, pair.b.dbUri, {
+    config: configSchema.parse({}),
+    cwd: work,
+  });
+  const found = result.collections.find((c) => c.name === 'entries');
+  assert.equal(found?.documents.source, 50);
+  assert.equal(found?.documents.missing, 1);
+  assert.deepEqual(
+    found?.missing.map((m) => m.id),
+    [{ $oid: String(gone) }],
+  );
+  assert.equal(found?.different.length, 0);
 });
 
 test('a verify stopped early does not report the collections it never compared as done', async () => {
