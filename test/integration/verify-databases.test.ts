@@ -55,9 +55,15 @@ function coll(side: { db: Db }, name: string) {
   return side.db.collection<AnyDoc>(name);
 }
 
-async function verify(pair: Pair, options: Partial<VerifyOptions> = {}) {
-  const source = await openMongoDocumentSource({ uri: pair.a.dbUri });
-  const target = await openMongoDocumentSource({ uri: pair.b.dbUri });
+/** Compares `spec` (a URI, a backup, an archive, a dump folder) with the database at `targetUri`. */
+async function verifyFrom(
+  spec: string,
+  targetUri: string,
+  context: SourceContext = { config: configSchema.parse({}), cwd: work },
+  options: Partial<VerifyOptions> = {},
+) {
+  const source = await openDocumentSource(spec, context);
+  const target = await openMongoDocumentSource({ uri: targetUri });
   try {
     return await verifyDatabases({
       source,
@@ -72,22 +78,8 @@ async function verify(pair: Pair, options: Partial<VerifyOptions> = {}) {
   }
 }
 
-/** Compares what `spec` names (a backup, an archive, a dump folder) with a database. */
-async function verifyFrom(spec: string, targetUri: string, context: SourceContext) {
-  const source = await openDocumentSource(spec, context);
-  const target = await openMongoDocumentSource({ uri: targetUri });
-  try {
-    return await verifyDatabases({
-      source,
-      target,
-      nightscout: { collections: nightscoutCollectionsSchema.parse({}) },
-      progress: silentProgress,
-    });
-  } finally {
-    await source.close();
-    await target.close();
-  }
-}
+const verify = (pair: Pair, options: Partial<VerifyOptions> = {}) =>
+  verifyFrom(pair.a.dbUri, pair.b.dbUri, undefined, options);
 
 test('two equal databases are equal, with progress per collection', async () => {
   const pair = await createPair('equal', {
