@@ -8,10 +8,9 @@
  * Both stream: memory does not grow with the input.
  */
 
-import { describeRawId } from '../adapters/mongo/raw-insert.js';
+import { describeRawId, unsendableReason } from '../adapters/mongo/raw-insert.js';
 import type { BackupTarget } from '../adapters/storage/target.js';
 import type { Manifest } from '../core/backup/manifest.js';
-import { checkDocument } from '../core/compare/bson-elements.js';
 import { EXIT, isNsctlError, NsctlError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { type OpenedArchive, openArchiveFile, openBackupArchive } from './backup/archive-source.js';
@@ -26,6 +25,8 @@ export type RestoreInput =
 export interface InputCheckOptions {
   /** Only these collections' documents are checked (all when absent). */
   collections?: string[];
+  /** The destination stores text that is not valid UTF-8 altered (FerretDB): such documents count as damaged. */
+  textMustBeUtf8?: boolean;
   progress: Progress;
 }
 
@@ -95,7 +96,7 @@ async function checkArchive(
         selectPrelude(event.collections, options.collections).map((c) => c.collection),
       );
     } else if (event.kind === 'document' && wanted.has(event.collection)) {
-      const problem = findMalformation(event.document);
+      const problem = findMalformation(event.document, options);
       if (problem !== undefined && damagedCount++ < NAMED_DAMAGED_DOCUMENTS) {
         damaged.push({ collection: event.collection, id: describeRawId(event.document), problem });
       }
@@ -107,16 +108,11 @@ async function checkArchive(
   if (damagedCount > 0) throw refuseDamagedDocuments(input.path, damaged, damagedCount);
 }
 
-function findMalformation(document: Buffer): string | undefined {
-  try {
-    checkDocument(document);
-    return undefined;
-  } catch (error) {
-    return (error instanceof Error ? error.message : String(error)).replace(
-      /^malformed BSON: /,
-      '',
-    );
-  }
+/** Why the server cannot take this document as it is: damaged, too large, or text it would alter. */
+function findMalformation(document: Buffer, options: InputCheckOptions): string | undefined {
+  return unsendableReason(document, {
+    textMustBeUtf8: options.textMustBeUtf8 ?? false,
+  })?.replace(/^document (is )?/, '');
 }
 
 /**
@@ -127,10 +123,10 @@ function findMalformation(document: Buffer): string | undefined {
 function refuseDamagedDocuments(path: string, named: DamagedDocument[], count: number): NsctlError {
   const list = named.map((d) => `${d.collection} _id ${d.id}: ${d.problem}`).join('; ');
   const more = count > named.length ? `; and ${count - named.length} more` : '';
-  const documents = count === 1 ? '1 document is' : `${count} documents are`;
+  const documents = count === 1 ? '1 document' : `${count} documents`;
   return new NsctlError(
     'ARCHIVE_CORRUPT',
-    `archive ${path}: ${documents} not valid BSON (${list}${more}); nothing was changed`,
+    `archive ${path}: ${documents} cannot be restored as stored (${list}${more}); nothing was changed`,
     {
       where: path,
       hint: 'Restore it --into a new database instead (damaged documents are then reported by _id and the rest restored), or fix them at the source and dump again.',

@@ -9,8 +9,17 @@
 import type { Db } from 'mongodb';
 
 import { estimateCount } from '../adapters/mongo/collections.js';
-import { asNsctlError, connectMongo, type MongoTarget } from '../adapters/mongo/connect.js';
-import { type InsertFailure, insertRawBatch } from '../adapters/mongo/raw-insert.js';
+import {
+  asNsctlError,
+  connectMongo,
+  type MongoTarget,
+  readServerInfo,
+} from '../adapters/mongo/connect.js';
+import {
+  type InsertFailure,
+  insertRawBatch,
+  type RawInsertOptions,
+} from '../adapters/mongo/raw-insert.js';
 import { retryStaleSchema } from '../adapters/mongo/retry-stale-schema.js';
 import type { ArchiveEvent, ArchivePreludeCollection } from '../core/archive/archive-parser.js';
 import { rollbackCommand } from '../core/backup/rollback-command.js';
@@ -66,7 +75,7 @@ export interface RestoreOptions {
    * `drop` it runs before the rollback point and the first change, so a
    * damaged input changes nothing.
    */
-  checkInput?: () => Promise<void>;
+  checkInput?: (destination: { textMustBeUtf8: boolean }) => Promise<void>;
   /** Makes a rollback point of the named destination collections; returns its id. */
   createRollbackPoint?: (database: Db, collections: string[]) => Promise<string>;
   batchSize?: number;
@@ -91,7 +100,9 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
       return { ...base, dryRun: true, ok: !refused };
     }
     if (refused) throw refuseOccupied(db.databaseName, occupied);
-    if (options.drop) await options.checkInput?.();
+    // FerretDB stores text that is not valid UTF-8 altered: such documents are refused, by _id.
+    const { isFerretDB } = await readServerInfo(connection);
+    if (options.drop) await options.checkInput?.({ textMustBeUtf8: isFerretDB });
     let rollbackPoint: string | undefined;
     if (occupied.length > 0 && options.createRollbackPoint) {
       rollbackPoint = await options.createRollbackPoint(
@@ -103,7 +114,9 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
     let indexes: IndexResult[];
     try {
       await prepareCollections(db, wanted, options.drop);
-      collections = await copyDocuments(db, events, wanted, options);
+      collections = await copyDocuments(db, events, wanted, options, {
+        textMustBeUtf8: isFerretDB,
+      });
       indexes = await buildIndexes(db, wanted);
     } catch (error) {
       const failure = asNsctlError(error, connection.safeUri);
@@ -221,6 +234,7 @@ async function copyDocuments(
   events: AsyncGenerator<ArchiveEvent, void, undefined>,
   wanted: ArchivePreludeCollection[],
   options: RestoreOptions,
+  rawOptions: RawInsertOptions,
 ): Promise<RestoredCollection[]> {
   const batchSize = options.batchSize ?? 1000;
   const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
@@ -240,7 +254,7 @@ async function copyDocuments(
   }
   const flush = async (p: Pending) => {
     if (options.signal?.aborted) throw new NsctlError('INTERRUPTED', 'restore interrupted');
-    const outcome = await insertRawBatch(db, p.result.name, p.batch);
+    const outcome = await insertRawBatch(db, p.result.name, p.batch, rawOptions);
     p.result.inserted += outcome.inserted;
     p.result.failed += outcome.failures.length;
     const room = MAX_REPORTED_FAILURES - p.result.failures.length;

@@ -119,6 +119,37 @@ test('a damaged document in an archive is reported by _id; the others are restor
   ]);
 });
 
+test(`text that is not valid UTF-8 in an archive: ${t.isFerretDB ? 'FerretDB would store it altered, so the document is refused by _id' : 'MongoDB stores it as it is'}`, async () => {
+  const bad = Buffer.from(serialize({ _id: 'bad-text', notes: 'caf\u00e9' }));
+  bad[bad.indexOf(Buffer.from([0xc3, 0xa9])) + 1] = 0x58;
+  const path = join(dir, 'utf8.archive');
+  await writeFile(
+    path,
+    await writeArchive({ entries: [Buffer.from(serialize({ _id: 'fine', sgv: 1 })), bad] }),
+  );
+  const scratch = await t.scratch('utf8');
+  const result = await restoreArchive({
+    archive: await openArchiveFile(path, {}),
+    destination: { uri: scratch.dbUri },
+    drop: false,
+    dryRun: false,
+    progress: silentProgress,
+  });
+  const entries = result.collections.find((c) => c.name === 'entries');
+  if (!t.isFerretDB) {
+    assert.equal(entries?.inserted, 2);
+    assert.equal(result.ok, true);
+    return;
+  }
+  assert.equal(entries?.inserted, 1);
+  assert.deepEqual(
+    entries?.failures.map((f) => f.id),
+    ['"bad-text"'],
+  );
+  assert.match(entries?.failures[0]?.message ?? '', /not valid UTF-8 \(at byte \d+\)/);
+  assert.equal(result.ok, false);
+});
+
 const readings = (collection: string, count: number) =>
   Array.from({ length: count }, (_, i) =>
     Buffer.from(serialize({ _id: `${collection}-${i}`, date: 1_700_000_000_000 + i, sgv: 100 })),
@@ -161,7 +192,8 @@ async function assertDropRefused(path: string, uri: string, code: ErrorCode, mes
   await assert.rejects(
     restoreArchive({
       archive: await openArchiveFile(path, {}),
-      checkInput: () => checkRestoreInput(input, { progress: silentProgress }),
+      checkInput: (destination) =>
+        checkRestoreInput(input, { ...destination, progress: silentProgress }),
       destination: { uri },
       drop: true,
       dryRun: false,
@@ -218,7 +250,25 @@ test('restore --drop refuses an archive holding a damaged document, naming it; n
     path,
     target.dbUri,
     'ARCHIVE_CORRUPT',
-    /1 document is not valid BSON \(entries _id "entries-1500": unknown element type 0x99/,
+    /1 document cannot be restored as stored \(entries _id "entries-1500": not valid BSON \(unknown element type 0x99/,
+  );
+  assert.deepEqual(await describeTarget(target.db), target.before);
+});
+
+test('restore --drop of an archive with text that is not valid UTF-8 into FerretDB, which would alter it: refused, nothing is changed (FerretDB only)', {
+  skip: t.isFerretDB ? false : 'MongoDB stores such text as it is',
+}, async () => {
+  const docs = readings('entries', 20);
+  const bad = docs[7] as Buffer;
+  bad[bad.indexOf(Buffer.from('entries-7', 'latin1')) + 1] = 0xff;
+  const path = join(dir, 'utf8-drop.archive');
+  await writeFile(path, await writeArchive({ entries: docs }));
+  const target = await occupiedTarget('utf8-drop');
+  await assertDropRefused(
+    path,
+    target.dbUri,
+    'ARCHIVE_CORRUPT',
+    /1 document cannot be restored as stored \(entries _id .*holds text that is not valid UTF-8/,
   );
   assert.deepEqual(await describeTarget(target.db), target.before);
 });

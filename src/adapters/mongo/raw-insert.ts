@@ -22,7 +22,7 @@ import type { Document } from 'bson';
 import { type Db, MongoBulkWriteError, MongoServerError } from 'mongodb';
 
 import { decodeRaw } from '../../core/bson-raw.js';
-import { checkDocument, readIdElement } from '../../core/compare/bson-elements.js';
+import { checkDocument, findInvalidUtf8, readIdElement } from '../../core/compare/bson-elements.js';
 import { decodeId } from '../../core/compare/id-format.js';
 
 export { decodeRaw };
@@ -74,18 +74,33 @@ export function describeRawId(doc: Uint8Array | undefined): string {
  * second makes MongoDB refuse the whole message and FerretDB drop the
  * connection.
  */
-export function unsendableReason(doc: Uint8Array): string | undefined {
+export function unsendableReason(
+  doc: Uint8Array,
+  options: RawInsertOptions = {},
+): string | undefined {
   if (doc.length > MAX_DOCUMENT_BYTES) {
     const mib = (doc.length / (1024 * 1024)).toFixed(1);
     return `document is ${mib} MiB, larger than the server's 16 MiB limit`;
   }
   try {
     checkDocument(doc);
-    return undefined;
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
     return `document is not valid BSON (${problem.replace(/^malformed BSON: /, '')})`;
   }
+  const badText = options.textMustBeUtf8 ? findInvalidUtf8(doc) : undefined;
+  return badText === undefined
+    ? undefined
+    : `document holds text that is not valid UTF-8 (at byte ${badText}); this server would store it altered (FerretDB replaces such bytes), so it was not sent: fix it at the source, or use a MongoDB server, which keeps it as it is`;
+}
+
+export interface RawInsertOptions {
+  /**
+   * Refuse documents with text that is not valid UTF-8 instead of sending
+   * them: for servers that would store such text altered (FerretDB), where
+   * the copy would otherwise differ from the source without an error.
+   */
+  textMustBeUtf8?: boolean;
 }
 
 interface SequenceSection {
@@ -220,13 +235,14 @@ export async function insertRawBatch(
   db: Db,
   collection: string,
   batch: readonly Uint8Array[],
+  options: RawInsertOptions = {},
 ): Promise<InsertBatchResult> {
   if (batch.length === 0) return { inserted: 0, failures: [] };
   if (!sendsRawBytes()) return insertDecodedBatch(db, collection, batch);
   const total: InsertBatchResult = { inserted: 0, failures: [] };
   const sendable: Uint8Array[] = [];
   for (const doc of batch) {
-    const reason = unsendableReason(doc);
+    const reason = unsendableReason(doc, options);
     if (reason === undefined) sendable.push(doc);
     else total.failures.push({ id: describeRawId(doc), code: undefined, message: reason });
   }

@@ -79,8 +79,9 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           archive: await openRestoreInput(input),
           ...(expected ? { expected } : {}),
           // Before --drop replaces anything: a damaged input must change nothing.
-          checkInput: () =>
+          checkInput: ({ textMustBeUtf8 }) =>
             checkRestoreInput(input, {
+              textMustBeUtf8,
               ...(flags.collections ? { collections: flags.collections } : {}),
               progress: context.progress,
             }),

@@ -83,6 +83,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /** `database` is called for each operation, so a replaced client is picked up. */
 export function createTargetWriter(database: () => Db, isFerretDB: boolean): TargetWriter {
+  const rawOptions = { textMustBeUtf8: isFerretDB };
   async function findExisting(collection: string, ids: Uint8Array[]): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
     const coll = database().collection(collection);
@@ -114,7 +115,7 @@ export function createTargetWriter(database: () => Db, isFerretDB: boolean): Tar
     const outcome = emptyOutcome();
     for (const doc of docs) {
       try {
-        const one = await insertRawBatch(database(), collection, [doc]);
+        const one = await insertRawBatch(database(), collection, [doc], rawOptions);
         outcome.inserted += one.inserted;
         outcome.failures.push(...one.failures);
       } catch (error) {
@@ -132,7 +133,7 @@ export function createTargetWriter(database: () => Db, isFerretDB: boolean): Tar
   async function insert(collection: string, docs: Buffer[]): Promise<BatchOutcome> {
     if (docs.length === 0) return emptyOutcome();
     try {
-      const result = await insertRawBatch(database(), collection, docs);
+      const result = await insertRawBatch(database(), collection, docs, rawOptions);
       if (result.inserted + result.failures.length < docs.length) {
         throw new IncompleteBatchError(
           collection,
