@@ -19,6 +19,7 @@ import { runBackup } from '../../src/ops/backup/run.js';
 import { runVerify } from '../../src/ops/compare/run-verify.js';
 import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
 import { openTestDatabase, withDatabase } from '../helpers/db.js';
+import { localRollbackPoints } from '../helpers/rollback.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const t = await openTestDatabase(import.meta.url);
@@ -266,6 +267,17 @@ test('from a backup: no --final step; a truncated archive hints no --resume (fin
       assert.match(error.hint, /partial copy: run again from a good source with --drop/);
       return true;
     },
+  );
+  // Doing what the hint says: the good source's run replaces the damaged one's state file.
+  const again = await migrate('backup:latest', partial.dbUri, {
+    statePath: join(dir, 'trunc.state.json'),
+    drop: true,
+    createRollbackPoint: localRollbackPoints(dir, 'migtrial', partial.dbUri).maker,
+  });
+  assert.equal(again.ok, true, JSON.stringify(again.verification?.totals));
+  assert.match(
+    again.warnings.join('\n'),
+    /state file .* of an earlier migration into this database .* is replaced/,
   );
 });
 

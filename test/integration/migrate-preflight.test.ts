@@ -247,7 +247,14 @@ test('a --drop run stopped mid-copy: the resumed run still names the rollback po
         }
       }),
     }),
-    isCode('INTERRUPTED'),
+    (error: unknown) => {
+      assert.ok(isCode('INTERRUPTED')(error));
+      assert.match(
+        (error as NsctlError).hint,
+        /run the same command with --resume in place of --drop/,
+      );
+      return true;
+    },
   );
   const saved = JSON.parse(await readFile(statePath, 'utf8')) as { rollbackPoint?: string };
   const points = (await readCatalogue(store)).backups.filter((b) => b.kind === 'rollback-point');

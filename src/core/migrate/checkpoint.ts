@@ -161,6 +161,17 @@ export function describeOtherMigration(
   return undefined;
 }
 
+/** True when the state file is about this target database, whatever its source. */
+export function isSameTarget(checkpoint: Checkpoint, identity: CheckpointIdentity): boolean {
+  const { target } = checkpoint;
+  return isSameSide(
+    target.description,
+    identity.target.description,
+    target.database,
+    identity.target.database,
+  );
+}
+
 /** Why a state file cannot resume this migration, or undefined when it can. */
 export function describeMismatch(
   checkpoint: Checkpoint,

@@ -225,7 +225,7 @@ function withNextStep(
     : '';
   const next = hopeless
     ? `The target may now hold a partial copy: run again from a good source with --drop${rollback}.`
-    : `The copy so far is saved in ${statePath}; run the same command with --resume to continue.`;
+    : `The copy so far is saved in ${statePath}; run the same command with --resume${input.options.drop ? ' in place of --drop' : ''} to continue.`;
   return new NsctlError(error.code, error.message, {
     // An interruption's own hint already says --resume: say it once, with the path.
     hint: !hopeless && /--resume/.test(error.hint) ? next : `${error.hint} ${next}`,

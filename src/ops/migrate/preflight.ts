@@ -20,6 +20,7 @@ import {
   type CheckpointIdentity,
   describeMismatch,
   describeOtherMigration,
+  isSameTarget,
 } from '../../core/migrate/checkpoint.js';
 import { describeVersionGap, findUnsupportedFeatures } from '../../core/migrate/compatibility.js';
 import {
@@ -101,7 +102,12 @@ function sum(values: (number | undefined)[]): number | undefined {
     : undefined;
 }
 
-function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: string[]) {
+function checkTarget(
+  options: PreflightOptions,
+  plan: MigrationPlan,
+  problems: string[],
+  warnings: string[],
+) {
   const { checkpoint } = options;
   const continuing = options.resume || options.final;
   if (checkpoint && continuing) {
@@ -115,7 +121,13 @@ function checkTarget(options: PreflightOptions, plan: MigrationPlan, problems: s
   }
   // A fresh run rewrites the state file: never that of another migration.
   const other = checkpoint && describeOtherMigration(checkpoint, options.identity);
-  if (other)
+  // --drop replaces the target's data, so an earlier migration into it (from another source) is over too.
+  const replaced = other && options.drop && isSameTarget(checkpoint, options.identity);
+  if (replaced)
+    warnings.push(
+      `the state file ${options.statePath} of an earlier migration into this database (${other}) is replaced: --drop replaces what that migration copied`,
+    );
+  else if (other)
     problems.push(
       `the state file ${options.statePath} belongs to another migration (${other}); a new run would overwrite it: delete it if that migration is over, or pass another --state`,
     );
@@ -245,7 +257,8 @@ export async function runPreflight(
     problems.push(
       `the source and the target are the same database (${options.target.connection.safeUri}): a migration onto itself would drop or corrupt it; choose another --to database or server`,
     );
-  const targetAction = same ? 'none' : checkTarget(options, plan, problems);
+  const targetWarnings: string[] = [];
+  const targetAction = same ? 'none' : checkTarget(options, plan, problems, targetWarnings);
   const data = plan.collections.filter((c) => c.type !== 'view');
   const report: PreflightReport = {
     source: {
@@ -274,7 +287,7 @@ export async function runPreflight(
     space: plan.space,
     nightscout: plan.nightscout,
     targetAction,
-    warnings: collectWarnings(options, plan),
+    warnings: [...collectWarnings(options, plan), ...targetWarnings],
     problems,
   };
   return { report, plan };
