@@ -76,6 +76,8 @@ export interface RestoreOptions {
    * damaged input changes nothing.
    */
   checkInput?: (destination: { textMustBeUtf8: boolean }) => Promise<void>;
+  /** Where rollback points are kept when not the default: named in the command to go back. */
+  rollbackDir?: string;
   /** Makes a rollback point of the named destination collections; returns its id. */
   createRollbackPoint?: (database: Db, collections: string[]) => Promise<string>;
   batchSize?: number;
@@ -124,7 +126,10 @@ export async function restoreArchive(options: RestoreOptions): Promise<RestoreRe
         ? partlyRestored(
             failure,
             rollbackPoint,
-            rollbackCommand(rollbackPoint, options.destination.uri, { database: db.databaseName }),
+            rollbackCommand(rollbackPoint, options.destination.uri, {
+              database: db.databaseName,
+              ...(options.rollbackDir ? { dir: options.rollbackDir } : {}),
+            }),
           )
         : occupied.length === 0
           ? partlyWritten(failure, wanted)

@@ -292,3 +292,34 @@ test('restore --drop of a sound mongodump archive replaces the data after its ch
   assert.deepEqual(after.entries?.indexes, ['_id_', 'date_-1']);
   assert.equal(after.treatments?.ids.length, 500);
 });
+
+test('a restore --drop stopped after its rollback point names the way back with the rollback folder given', async () => {
+  const path = join(dir, 'stopped.archive');
+  await writeFile(path, goodArchive);
+  const target = await occupiedTarget('stopped');
+  const controller = new AbortController();
+  await assert.rejects(
+    restoreArchive({
+      archive: await openArchiveFile(path, {}),
+      destination: { uri: target.dbUri },
+      drop: true,
+      dryRun: false,
+      progress: silentProgress,
+      signal: controller.signal,
+      rollbackDir: '/srv/nsctl/rollback points',
+      createRollbackPoint: async () => {
+        controller.abort(new Error('SIGINT'));
+        return 'point-1';
+      },
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof NsctlError, String(error));
+      assert.match(error.message, /partly restored/);
+      assert.match(
+        error.hint,
+        /nsctl rollback to point-1 --uri '.*' --dir '\/srv\/nsctl\/rollback points'/,
+      );
+      return true;
+    },
+  );
+});

@@ -91,6 +91,7 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
           dryRun: flags.dryRun ?? false,
           progress: context.progress,
           signal: context.signal,
+          ...(flags.dir ? { rollbackDir: flags.dir } : {}),
           createRollbackPoint: rollbackPointMaker(
             rollback,
             destination.uri,
