@@ -113,3 +113,35 @@ test('a missing path or a folder is a usage error; a file that starts right but 
     (error: unknown) => error instanceof NsctlError && error.exitCode === 4,
   );
 });
+
+test('a gzip file holding something other than an archive is a usage error too; a gzipped archive damaged later is not', async () => {
+  const cases: Array<[string, Buffer, RegExp]> = [
+    [
+      'entries.bson.gz',
+      Buffer.from(serialize({ _id: 1, sgv: 100 })),
+      /one collection's \.bson file/,
+    ],
+    ['notes.txt.gz', Buffer.from('just some notes\n'), /it is a text file/],
+    ['nothing.gz', Buffer.alloc(0), /the file is empty/],
+  ];
+  for (const [name, inner, what] of cases) {
+    await writeFile(join(dir, name), gzipSync(inner));
+    await assert.rejects(openArchiveFile(join(dir, name), {}), (error: unknown) => {
+      assert.ok(error instanceof NsctlError, String(error));
+      assert.equal(error.exitCode, 2, `${name}: ${error.message}`);
+      assert.match(error.message, /is gzip, and what it holds is not a mongodump archive: /);
+      assert.match(error.message, what);
+      return true;
+    });
+  }
+  const damaged = gzipSync(plain);
+  damaged.write('DAMAGED!', damaged.length >> 1, 'latin1');
+  await writeFile(join(dir, 'damaged.archive.gz'), damaged);
+  const opened = await openArchiveFile(join(dir, 'damaged.archive.gz'), {});
+  await assert.rejects(
+    (async () => {
+      for await (const _ of opened.events);
+    })(),
+    (error: unknown) => error instanceof NsctlError && error.exitCode === 4,
+  );
+});

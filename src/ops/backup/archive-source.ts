@@ -8,6 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 
 import type { BackupTarget } from '../../adapters/storage/target.js';
 import type { ArchiveEvent } from '../../core/archive/archive-parser.js';
@@ -131,10 +132,41 @@ function refuseUnreadable(path: string, error: NodeJS.ErrnoException): NsctlErro
   });
 }
 
+/** Enough compressed bytes to decompress an archive's magic number and more. */
+const GZIP_PEEK_BYTES = 64 * 1024;
+
+/**
+ * A gzip file whose content does not start like an archive (a dump
+ * folder's `.bson.gz`, a gzipped text file) was named by mistake, as its
+ * uncompressed twin would be. Gzip data damaged from the start is left to
+ * the reader, which reports it as damage.
+ */
+async function refuseForeignGzip(path: string): Promise<void> {
+  const compressed = await readHead(path, GZIP_PEEK_BYTES);
+  let inner: Buffer;
+  try {
+    inner = gunzipSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return;
+  }
+  const head = inner.subarray(0, HEAD_BYTES);
+  if (sniffPacking(head)?.compression === 'none') return;
+  const foreign = refuseForeignFile(path.replace(/\.gz$/i, ''), head);
+  throw new NsctlError(
+    'USAGE',
+    foreign.message.replace(/^(.*?) is not/, `${path} is gzip, and what it holds is not`),
+    {
+      where: path,
+      hint: foreign.hint,
+    },
+  );
+}
+
 /** A mongodump archive file, packed any way nsctl understands, told by its bytes, not its name. */
 export async function openArchiveFile(path: string, keys: DecryptionKeys): Promise<OpenedArchive> {
   const head = await readHead(path, HEAD_BYTES);
   const packing = sniffPacking(head);
   if (!packing) throw refuseForeignFile(path, head);
+  if (packing.compression === 'gzip') await refuseForeignGzip(path);
   return openArchiveStream(createReadStream(path), packing, keys, `archive ${path}`);
 }
