@@ -6,7 +6,7 @@
  * target's other collections, and does not advise the switch-over.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -192,6 +192,24 @@ test('a second run of a migration while the first runs is refused; a lock left b
     JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then' }),
   );
   assert.equal((await migrate(target.dbUri, { statePath, resume: true })).ok, true);
+
+  // A dry run takes no lock, but says when a real run would be refused for one.
+  const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  try {
+    await writeFile(
+      `${statePath}.lock`,
+      JSON.stringify({ pid: running.pid, host: hostname(), startedAt: 'now' }),
+    );
+    const dry = await migrate(target.dbUri, { statePath, resume: true, dryRun: true });
+    assert.equal(dry.ok, false);
+    assert.match(
+      dry.preflight.problems[0] ?? '',
+      new RegExp(`another run of this migration is in progress \\(process ${running.pid}`),
+    );
+  } finally {
+    running.kill();
+    await rm(`${statePath}.lock`, { force: true });
+  }
 });
 
 test('the downtime way: a first run with --final copies, verifies and marks the migration finished', async () => {

@@ -30,7 +30,7 @@ import { openMigrationSource, type SourceContext } from './open-source.js';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, type MigrateOptions } from './options.js';
 import { runPreflight } from './preflight.js';
 import type { MigrateResult } from './report.js';
-import { acquireRunLock, type RunLock } from './run-lock.js';
+import { acquireRunLock, describeRunningRun, type RunLock } from './run-lock.js';
 import type { MigrationSource } from './source.js';
 import { openTarget, type TargetSide } from './target.js';
 
@@ -187,6 +187,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       warnings: [...report.warnings],
     };
     if (options.dryRun) {
+      const running = await describeRunningRun(statePath);
+      if (running) report.problems.unshift(running);
       return {
         ...base,
         ok: report.problems.length === 0,

@@ -47,6 +47,26 @@ async function readOwner(path: string): Promise<LockOwner | undefined> {
   }
 }
 
+/** Who holds the migration's lock now, or undefined when no live run does. */
+async function findHolder(path: string, me: LockOwner): Promise<LockOwner | undefined> {
+  const owner = await readOwner(path);
+  if (!owner) return undefined;
+  return owner.host !== me.host || isRunning(owner.pid) ? owner : undefined;
+}
+
+function describeHolder(owner: LockOwner, me: LockOwner): string {
+  const where =
+    owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
+  return `another run of this migration is in progress (${where}, since ${owner.startedAt})`;
+}
+
+/** For a dry run, which takes no lock: the running run a real one would be refused for. */
+export async function describeRunningRun(statePath: string): Promise<string | undefined> {
+  const me = { pid: process.pid, host: hostname(), startedAt: '' };
+  const owner = await findHolder(`${statePath}.lock`, me);
+  return owner && owner.pid !== me.pid ? describeHolder(owner, me) : undefined;
+}
+
 export async function acquireRunLock(statePath: string): Promise<RunLock> {
   const path = `${statePath}.lock`;
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
@@ -62,19 +82,12 @@ export async function acquireRunLock(statePath: string): Promise<RunLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const owner = await readOwner(path);
-    const alive = owner ? owner.host !== me.host || isRunning(owner.pid) : false;
-    if (alive && owner) {
-      const where =
-        owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
-      throw new NsctlError(
-        'MIGRATE_REFUSED',
-        `another run of this migration is in progress (${where}, since ${owner.startedAt})`,
-        {
-          where: path,
-          hint: `Wait for it to end, or stop it (Ctrl-C) and run again with --resume. If no such run exists, delete ${path}.`,
-        },
-      );
+    const owner = await findHolder(path, me);
+    if (owner) {
+      throw new NsctlError('MIGRATE_REFUSED', describeHolder(owner, me), {
+        where: path,
+        hint: `Wait for it to end, or stop it (Ctrl-C) and run again with --resume. If no such run exists, delete ${path}.`,
+      });
     }
     // Left behind by a run that was killed, or unreadable: take it over.
     await rm(path, { force: true });
