@@ -27,7 +27,10 @@ export function rollbackCommand(
   const dir = options.dir ? ` --dir ${shellQuote(options.dir)}` : '';
   const command = `nsctl rollback to ${id} --uri '${safe.replace(/'/g, `'\\''`)}'${dir}`;
   // `user:***@`, or `user%3A***@` when the ':' was percent-encoded (see redact.ts).
-  return safe.includes(`${REDACTED}@`)
-    ? `${command} (put the password back in place of ${REDACTED}, or set NSCTL_MONGODB_URI to the URI and leave --uri out)`
-    : command;
+  if (!safe.includes(`${REDACTED}@`)) return command;
+  // After an encoded ':' the mask hides the rest of the user name as well as any password.
+  const what = /%3A\*\*\*@/i.test(safe)
+    ? `what followed %3A in the user name (and the password, if any)`
+    : 'the password';
+  return `${command} (put ${what} back in place of ${REDACTED}, or set NSCTL_MONGODB_URI to the URI and leave --uri out)`;
 }
