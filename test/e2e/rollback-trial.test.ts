@@ -221,3 +221,24 @@ test('rollback list names the database and server each point was made from', asy
     ],
   );
 });
+
+test('"latest" in a folder of rollback points only, and an unknown id, point at the list that helps', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'nsctl-rb-trial-'));
+  const target = await occupiedTarget('latest-points');
+  const made = await runNsctl(['rollback', 'create', '--label', 'l', '--uri', target.dbUri], {
+    cwd,
+  });
+  assert.equal(made.code, 0, made.stderr);
+  const latest = await runNsctl(['backup', 'verify', 'latest'], { cwd });
+  assert.equal(latest.code, 2, latest.stderr);
+  assert.match(
+    latest.stderr,
+    /1 rollback point, which "latest" never names: `nsctl rollback list`/,
+  );
+  const unknown = await runNsctl(['rollback', 'to', 'nope-123', '--uri', target.dbUri], { cwd });
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match(
+    unknown.stderr,
+    /`nsctl rollback list` the rollback points; for another folder, pass --dir/,
+  );
+});

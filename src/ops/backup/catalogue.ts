@@ -114,7 +114,15 @@ export async function resolveBackupId(target: BackupTarget, idOrPrefix: string):
       .at(-1);
     if (newestInvalid && (!latest || newestInvalid > manifestNameFor(latest.id)))
       throw damaged(newestInvalid);
-    if (!latest) throw new NsctlError('BACKUP_NOT_FOUND', `no backups in ${target.describe()}`);
+    if (!latest) {
+      const points = backups.length;
+      throw new NsctlError('BACKUP_NOT_FOUND', `no backups in ${target.describe()}`, {
+        hint:
+          points > 0
+            ? `It holds ${points} rollback point${points === 1 ? '' : 's'}, which "latest" never names: \`nsctl rollback list\` shows them. Backups kept elsewhere need --dir.`
+            : 'Make one with `nsctl backup run`, or pass --dir for the folder that holds them.',
+      });
+    }
     return latest.id;
   }
   const invalidMatch = invalid.find((i) => i.name.startsWith(idOrPrefix));
@@ -132,7 +140,9 @@ export async function resolveBackupId(target: BackupTarget, idOrPrefix: string):
         .join(', ')}…`,
     });
   }
-  throw new NsctlError('BACKUP_NOT_FOUND', `no backup "${idOrPrefix}" in ${target.describe()}`);
+  throw new NsctlError('BACKUP_NOT_FOUND', `no backup "${idOrPrefix}" in ${target.describe()}`, {
+    hint: '`nsctl backup list` shows the backups there and `nsctl rollback list` the rollback points; for another folder, pass --dir.',
+  });
 }
 
 /** Records a verification in the manifest (rewritten atomically). */
