@@ -32,6 +32,25 @@ test('a wrong type names the key and its line', () => {
   assert.equal(result.errors[0]?.line, 3);
 });
 
+test('several errors are listed in the order of their lines', () => {
+  const text = [
+    'instance: home',
+    'backup:',
+    '  compression: zip',
+    '  retention:',
+    '    keepDaily: -3',
+    '    keepLast: many',
+    'timezone: Mars/Olympus',
+    '',
+  ].join('\n');
+  const lines = validateConfigText(text).errors.map((e) => e.line);
+  assert.ok(lines.length >= 3, JSON.stringify(lines));
+  assert.deepEqual(
+    lines,
+    [...lines].sort((a, b) => (a ?? 0) - (b ?? 0)),
+  );
+});
+
 test('YAML syntax errors carry the line', () => {
   const result = validateConfigText('instance: a\nbackup:\n\tdir: x\n');
   assert.ok(result.errors.length > 0);

@@ -91,6 +91,10 @@ export function validateConfigText(text: string, options: ValidateOptions = {}):
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
       errors.push(fromEnvironment(describeIssue(issue, locate, merged), options.secrets ?? {}));
+    // In the file's order, as an editor walks it; problems without a line (from the environment) last.
+    errors.sort(
+      (a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER),
+    );
     return { errors, warnings };
   }
   return { config: parsed.data, errors, warnings };
