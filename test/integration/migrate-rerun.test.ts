@@ -165,6 +165,29 @@ test('a verification that finds only an index differing says so, not "0 missing,
   );
 });
 
+test('the summary table says what the target holds after convergence, not only what the copy did', async () => {
+  const target = await t.scratch('table');
+  const statePath = join(dir, 'table.state.json');
+  assert.equal((await migrate(target.dbUri, { statePath })).ok, true);
+  // Nightscout writes to the source after the copy; the next pass brings them over.
+  await t.db.collection('food').insertOne({ name: 'plum' });
+  try {
+    const again = await migrate(target.dbUri, { statePath, resume: true });
+    assert.equal(again.ok, true);
+    const row = renderResult(again)
+      .split('\n')
+      .find((line) => line.startsWith('food '));
+    const header = renderResult(again)
+      .split('\n')
+      .find((line) => line.startsWith('collection '));
+    assert.match(header ?? '', /documents\s+on target\s+inserted/);
+    // Copied 2 documents in the first run; the target now holds 3.
+    assert.match(row ?? '', /^food\s+2\s+3\s/);
+  } finally {
+    await t.db.collection('food').deleteOne({ name: 'plum' });
+  }
+});
+
 test('a second run of a migration while the first runs is refused; a lock left by a killed run is taken over', async () => {
   const target = await t.scratch('locked');
   const statePath = join(dir, 'locked.state.json');

@@ -59,11 +59,20 @@ export function renderPlan(result: MigrateResult): string {
   ].join('\n');
 }
 
+/**
+ * Per collection: what the copy did (over every run of this migration) and,
+ * from the last verification, what the target holds now, which includes
+ * what the convergence passes re-copied or deleted.
+ */
 function collectionRows(result: MigrateResult): string[][] {
+  const onTarget = new Map(
+    (result.verification?.collections ?? []).map((c) => [c.name, c.documents.target]),
+  );
   return [
     [
       'collection',
       'documents',
+      'on target',
       'inserted',
       'present',
       'replaced',
@@ -75,6 +84,7 @@ function collectionRows(result: MigrateResult): string[][] {
     ...result.collections.map((c) => [
       c.name,
       String(c.documents),
+      String(onTarget.get(c.name) ?? '-'),
       String(c.inserted),
       String(c.alreadyPresent),
       String(c.replaced),
