@@ -142,13 +142,35 @@ export async function runCli(
       if (error.exitCode === 0) return EXIT.ok;
       if (argv.includes('--json')) {
         const message = error.message.replace(/^error: /, '');
-        writeError('nsctl', new NsctlError('USAGE', message), { json: true, verbose: false }, io);
+        writeError(
+          commandNamed(program, argv),
+          new NsctlError('USAGE', message),
+          { json: true, verbose: false },
+          io,
+        );
       }
       return EXIT.usage;
     }
     return writeError('nsctl', error, { json: false, verbose: false }, io);
   }
   return state.exitCode;
+}
+
+/**
+ * The command a refused command line was for, named as its handler names it
+ * (`backup run`), or `nsctl` when none was reached: the subcommands named
+ * in order, whatever options come between them.
+ */
+function commandNamed(program: Command, argv: readonly string[]): string {
+  const names: string[] = [];
+  let current = program;
+  for (const token of argv) {
+    const next = current.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (!next) continue;
+    names.push(next.name());
+    current = next;
+  }
+  return names.length > 0 ? names.join(' ') : 'nsctl';
 }
 
 /** For handlers: a usage error naming the bad flag. */

@@ -39,6 +39,13 @@ test('a mistyped required option is named as unknown, with a suggestion; a missi
   const json = await runNsctl(['--json', 'rollback', 'create']);
   assert.equal(json.code, 2);
   assert.match(JSON.parse(json.stdout).error.message, /required option '--label <text>'/);
+  assert.equal(
+    JSON.parse(json.stdout).command,
+    'rollback create',
+    'named as a result of it would be',
+  );
+  const bad = await runNsctl(['--json', 'migrate', '--parallel', '0', '--from', 'a', '--to', 'b']);
+  assert.equal(JSON.parse(bad.stdout).command, 'migrate');
 });
 
 test('an unknown command exits 2 with a suggestion', async () => {
