@@ -19,7 +19,11 @@ import { renderResult } from '../../src/cli/commands/migrate-render.js';
 import { configSchema } from '../../src/core/config/schema.js';
 import { NsctlError } from '../../src/core/errors.js';
 import { createProgress, silentProgress } from '../../src/core/progress.js';
-import { type MigrateOptions, runMigration } from '../../src/ops/migrate/index.js';
+import {
+  type MigrateOptions,
+  migrationLockPath,
+  runMigration,
+} from '../../src/ops/migrate/index.js';
 import { openTestDatabase } from '../helpers/db.js';
 import { localRollbackPoints } from '../helpers/rollback.js';
 
@@ -188,16 +192,18 @@ test('the summary table says what the target holds after convergence, not only w
   }
 });
 
-test('a second run of a migration while the first runs is refused; a lock left by a killed run is taken over', async () => {
+test('a second run into the same database while the first runs is refused, even with its own state file; a lock left by a killed run is taken over', async () => {
   const target = await t.scratch('locked');
   const statePath = join(dir, 'locked.state.json');
+  const lockPath = migrationLockPath(target.dbUri, new URL(target.dbUri).pathname.slice(1));
   let second: Promise<unknown> | undefined;
   const first = migrate(target.dbUri, {
     statePath,
     batchSize: 5,
     progress: createProgress((event) => {
       if (!second && event.task === 'migrate:all' && event.done >= 5)
-        second = migrate(target.dbUri, { statePath, resume: true }).then(
+        // Another folder, another state file: the same target database.
+        second = migrate(target.dbUri, { statePath: join(dir, 'elsewhere.state.json') }).then(
           () => assert.fail('the second run was let through'),
           (error: unknown) => error,
         );
@@ -205,13 +211,13 @@ test('a second run of a migration while the first runs is refused; a lock left b
   });
   assert.equal((await first).ok, true);
   const error = await second;
-  refused(/another run of this migration is in progress \(process \d+/)(error);
-  assert.equal(existsSync(`${statePath}.lock`), false, 'the lock is released at the end');
+  refused(/another migration into this database is in progress \(process \d+/)(error);
+  assert.equal(existsSync(`${lockPath}`), false, 'the lock is released at the end');
 
   // A run killed with -9 leaves its lock: no process has that id, so the next run goes ahead.
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
   await writeFile(
-    `${statePath}.lock`,
+    `${lockPath}`,
     JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: 'then' }),
   );
   assert.equal((await migrate(target.dbUri, { statePath, resume: true })).ok, true);
@@ -220,18 +226,18 @@ test('a second run of a migration while the first runs is refused; a lock left b
   const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
   try {
     await writeFile(
-      `${statePath}.lock`,
+      `${lockPath}`,
       JSON.stringify({ pid: running.pid, host: hostname(), startedAt: 'now' }),
     );
     const dry = await migrate(target.dbUri, { statePath, resume: true, dryRun: true });
     assert.equal(dry.ok, false);
     assert.match(
       dry.preflight.problems[0] ?? '',
-      new RegExp(`another run of this migration is in progress \\(process ${running.pid}`),
+      new RegExp(`another migration into this database is in progress \\(process ${running.pid}`),
     );
   } finally {
     running.kill();
-    await rm(`${statePath}.lock`, { force: true });
+    await rm(`${lockPath}`, { force: true });
   }
 });
 

@@ -30,7 +30,7 @@ import { openMigrationSource, type SourceContext } from './open-source.js';
 import { DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE, type MigrateOptions } from './options.js';
 import { runPreflight } from './preflight.js';
 import type { MigrateResult } from './report.js';
-import { acquireRunLock, describeRunningRun, type RunLock } from './run-lock.js';
+import { acquireRunLock, describeRunningRun, type RunLock, runLockPath } from './run-lock.js';
 import type { MigrationSource } from './source.js';
 import { openTarget, type TargetSide } from './target.js';
 
@@ -60,10 +60,19 @@ function fileSafe(database: string): string {
  * hash of the target's servers and database: two targets both named
  * `nightscout` on different servers get different files.
  */
-export function defaultStatePath(context: SourceContext, to: string, database: string): string {
+/** `migrate-<database>-<tag of server and database>`: names the state file and the run lock. */
+function targetName(to: string, database: string): string {
   const location = parseMongoLocation(to, database) ?? { hosts: [], database, shown: '' };
-  const name = `migrate-${fileSafe(database)}-${mongoLocationTag(location)}.state.json`;
-  return resolve(backupDirOf(context), name);
+  return `migrate-${fileSafe(database)}-${mongoLocationTag(location)}`;
+}
+
+/** The lock every run into this database takes (see run-lock.ts). */
+export function migrationLockPath(to: string, database: string): string {
+  return runLockPath(targetName(to, database));
+}
+
+export function defaultStatePath(context: SourceContext, to: string, database: string): string {
+  return resolve(backupDirOf(context), `${targetName(to, database)}.state.json`);
 }
 
 /**
@@ -162,7 +171,7 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
     let { checkpoint } = located;
     if (!options.dryRun) {
       await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
-      lock = await acquireRunLock(statePath);
+      lock = await acquireRunLock(migrationLockPath(options.to, target.database));
       // Read again under the lock: a run that just ended may have changed it.
       checkpoint = await readCheckpoint(statePath);
     }
@@ -187,7 +196,7 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       warnings: [...report.warnings],
     };
     if (options.dryRun) {
-      const running = await describeRunningRun(statePath);
+      const running = await describeRunningRun(migrationLockPath(options.to, target.database));
       if (running) report.problems.unshift(running);
       return {
         ...base,

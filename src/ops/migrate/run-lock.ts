@@ -1,18 +1,23 @@
 /**
- * One run at a time per migration: a lock file beside the state file,
- * holding the process id of the run that owns it. Two runs of the same
- * migration would both write its target and its state file, each
- * believing the other's documents are its own.
+ * One run at a time per target database: a lock file in the system's
+ * temporary folder, named after the target's server and database, holding
+ * the process id of the run that owns it. Two runs into the same database
+ * would both write it, each believing the other's documents are its own;
+ * keyed by the target, not by the state file, the lock also stops a run
+ * started from another folder (with its own state file and backups).
  *
  * A run killed with -9 leaves its lock behind; the next run finds that no
  * process has that id on this host and takes the lock over. A lock written
  * on another host (a state file on a shared disk) cannot be checked this
- * way and is honoured until removed by hand. Known shortcoming: a recycled
- * process id on this host keeps a stale lock alive until removed by hand.
+ * way and is honoured until removed by hand. Known shortcomings: a recycled
+ * process id on this host keeps a stale lock alive until removed by hand;
+ * runs on different machines, or in services with a private temporary
+ * folder (systemd PrivateTmp), do not see each other's locks.
  */
 
 import { open, readFile, rm } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { NsctlError } from '../../core/errors.js';
 
@@ -57,18 +62,22 @@ async function findHolder(path: string, me: LockOwner): Promise<LockOwner | unde
 function describeHolder(owner: LockOwner, me: LockOwner): string {
   const where =
     owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
-  return `another run of this migration is in progress (${where}, since ${owner.startedAt})`;
+  return `another migration into this database is in progress (${where}, since ${owner.startedAt})`;
+}
+
+/** The lock file of migrations into the database a state file name stands for. */
+export function runLockPath(targetTag: string): string {
+  return join(tmpdir(), `nsctl-${targetTag}.lock`);
 }
 
 /** For a dry run, which takes no lock: the running run a real one would be refused for. */
-export async function describeRunningRun(statePath: string): Promise<string | undefined> {
+export async function describeRunningRun(path: string): Promise<string | undefined> {
   const me = { pid: process.pid, host: hostname(), startedAt: '' };
-  const owner = await findHolder(`${statePath}.lock`, me);
+  const owner = await findHolder(path, me);
   return owner && owner.pid !== me.pid ? describeHolder(owner, me) : undefined;
 }
 
-export async function acquireRunLock(statePath: string): Promise<RunLock> {
-  const path = `${statePath}.lock`;
+export async function acquireRunLock(path: string): Promise<RunLock> {
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
