@@ -255,3 +255,30 @@ test('the downtime way: a first run with --final copies, verifies and marks the 
     result.nextSteps.join('\n'),
   );
 });
+
+test('after a finished migration, --drop of one collection keeps it finished: a later --resume cannot delete what Nightscout wrote to the others', async () => {
+  const target = await t.scratch('finished-partial');
+  const statePath = join(dir, 'finished-partial.state.json');
+  assert.equal((await migrate(target.dbUri, { statePath, final: true })).ok, true);
+  await target.db.collection('food').insertOne({ name: 'written by Nightscout since' });
+  const { maker } = localRollbackPoints(dir, 'rerun', target.dbUri);
+  const partial = await migrate(target.dbUri, {
+    statePath,
+    drop: true,
+    selection: { include: ['entries'] },
+    createRollbackPoint: maker,
+  });
+  assert.equal(partial.ok, true, JSON.stringify(partial.verification?.totals));
+  assert.match(
+    partial.warnings.join('\n'),
+    /finished at .*--drop copies entries again and it stays finished/,
+  );
+  await assert.rejects(
+    migrate(target.dbUri, { statePath, resume: true }),
+    refused(/this migration was finished/),
+  );
+  assert.equal(
+    await target.db.collection('food').countDocuments({ name: 'written by Nightscout since' }),
+    1,
+  );
+});

@@ -144,6 +144,22 @@ function bothSides(source: unknown, target: unknown): unknown {
   });
 }
 
+/**
+ * A finished migration whose target Nightscout may now write to stays
+ * finished when a --drop run copies only some of its collections again:
+ * otherwise a later --resume would converge the others and delete what
+ * Nightscout wrote to them. A run of every collection starts it over.
+ */
+function finishedAndKept(
+  checkpoint: Checkpoint | undefined,
+  identity: CheckpointIdentity,
+  names: readonly string[],
+): string | undefined {
+  if (!checkpoint?.finalAt || describeOtherMigration(checkpoint, identity)) return undefined;
+  const partial = checkpoint.collections.some((c) => !names.includes(c.name));
+  return partial ? checkpoint.finalAt : undefined;
+}
+
 function identityOf(source: MigrationSource, target: TargetSide): CheckpointIdentity {
   return {
     source: { kind: source.kind, description: source.description },
@@ -219,6 +235,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       resumed && checkpoint
         ? alignCollections(checkpoint, names)
         : createCheckpoint(identity, names, new Date());
+    const finishedBefore = finishedAndKept(checkpoint, identity, names);
+    if (finishedBefore) state.finalAt = finishedBefore;
     if (options.resume && !resumed)
       options.onEvent?.({
         kind: 'note',

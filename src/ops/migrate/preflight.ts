@@ -131,6 +131,15 @@ function checkTarget(
     problems.push(
       `the state file ${options.statePath} belongs to another migration (${other}); a new run would overwrite it: delete it if that migration is over, or pass another --state`,
     );
+  if (checkpoint?.finalAt && !other && options.drop) {
+    const names = plan.collections.map((c) => c.name);
+    const partial = checkpoint.collections.some((c) => !names.includes(c.name));
+    warnings.push(
+      partial
+        ? `this migration was finished at ${checkpoint.finalAt}; --drop copies ${names.join(', ')} again and it stays finished, so a later run without --drop is still refused (the other collections may hold what Nightscout wrote since)`
+        : `this migration was finished at ${checkpoint.finalAt}; --drop copies every collection again and starts it over`,
+    );
+  }
   if (plan.occupied.length === 0) return 'none' as const;
   if (options.drop) return 'drop' as const;
   const list = plan.occupied.map((c) => `${c.name} (${c.documents})`).join(', ');
