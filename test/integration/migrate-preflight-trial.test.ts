@@ -283,6 +283,15 @@ test('from a backup: no --final step; a truncated archive hints no --resume (fin
 
 test('--resume without a state file says it starts fresh, and copies everything', async () => {
   const target = await t.scratch('resume-fresh');
+  const dry = await migrate(t.dbUri, target.dbUri, {
+    resume: true,
+    dryRun: true,
+    statePath: join(dir, 'never-written.state.json'),
+  });
+  assert.match(
+    dry.warnings.join('\n'),
+    /--resume: there is no state file at .*a real run would start afresh/,
+  );
   const notes: string[] = [];
   const result = await migrate(t.dbUri, target.dbUri, {
     resume: true,

@@ -214,6 +214,11 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
     if (options.dryRun) {
       const running = await describeRunningRun(migrationLockPath(options.to, target.database));
       if (running) report.problems.unshift(running);
+      if (options.resume && !checkpoint && report.problems.length === 0) {
+        const fresh = `--resume: there is no state file at ${statePath}, so a real run would start afresh and copy everything`;
+        report.warnings.push(fresh);
+        base.warnings.push(fresh);
+      }
       return {
         ...base,
         ok: report.problems.length === 0,
