@@ -242,3 +242,15 @@ test('"latest" in a folder of rollback points only, and an unknown id, point at 
     /`nsctl rollback list` the rollback points; for another folder, pass --dir/,
   );
 });
+
+test('restore --dry-run into a database that holds data exits 2, as the real run is refused', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'nsctl-rb-trial-'));
+  const target = await occupiedTarget('dry-refused');
+  const backup = await runNsctl(['backup', 'run', '--uri', t.dbUri], { cwd });
+  assert.equal(backup.code, 0, backup.stderr);
+  const dry = await runNsctl(['restore', 'latest', '--uri', target.dbUri, '--dry-run'], { cwd });
+  assert.match(dry.stdout, /would REFUSE/);
+  assert.equal(dry.code, 2, dry.stdout);
+  const real = await runNsctl(['restore', 'latest', '--uri', target.dbUri], { cwd });
+  assert.equal(real.code, 2, real.stderr);
+});

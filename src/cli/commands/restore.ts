@@ -101,7 +101,8 @@ export function registerRestoreCommands(program: Command, state: ProgramState): 
         return {
           data: result,
           text: renderRestore(result, label, destination.uri, flags.dir),
-          exitCode: result.ok ? EXIT.ok : EXIT.failed,
+          // A dry run is refused for what the real run would be refused for: exit 2 alike.
+          exitCode: result.ok ? EXIT.ok : result.dryRun ? EXIT.usage : EXIT.failed,
         };
       }),
     );
