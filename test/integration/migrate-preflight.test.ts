@@ -259,6 +259,14 @@ test('a --drop run stopped mid-copy: the resumed run still names the rollback po
   const saved = JSON.parse(await readFile(statePath, 'utf8')) as { rollbackPoint?: string };
   const points = (await readCatalogue(store)).backups.filter((b) => b.kind === 'rollback-point');
   assert.ok(saved.rollbackPoint && points.some((p) => p.id === saved.rollbackPoint));
+  // Running --drop again instead of --resume: warned that the new point holds a partial copy.
+  const dry = await migrate(t.dbUri, target.dbUri, { statePath, drop: true, dryRun: true });
+  assert.match(
+    dry.preflight.warnings.join('\n'),
+    new RegExp(
+      `did not finish .*--resume would continue it; --drop starts over, and its rollback point holds that run's partial copy; what the target held before that run is in rollback point ${saved.rollbackPoint}`,
+    ),
+  );
   const result = await migrate(t.dbUri, target.dbUri, { statePath, resume: true });
   assert.equal(result.ok, true, JSON.stringify(result.verification?.totals));
   assert.equal(result.rollbackPoint, saved.rollbackPoint);

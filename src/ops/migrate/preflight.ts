@@ -131,6 +131,14 @@ function checkTarget(
     problems.push(
       `the state file ${options.statePath} belongs to another migration (${other}); a new run would overwrite it: delete it if that migration is over, or pass another --state`,
     );
+  if (checkpoint && checkpoint.phase !== 'done' && !other && options.drop) {
+    const before = checkpoint.rollbackPoint
+      ? `; what the target held before that run is in rollback point ${checkpoint.rollbackPoint}`
+      : '';
+    warnings.push(
+      `an earlier run of this migration did not finish (${options.statePath}): --resume would continue it; --drop starts over, and its rollback point holds that run's partial copy${before}`,
+    );
+  }
   if (checkpoint?.finalAt && !other && options.drop) {
     const names = plan.collections.map((c) => c.name);
     const partial = checkpoint.collections.some((c) => !names.includes(c.name));
