@@ -13,13 +13,20 @@ const ACCEPTED =
  * A file that does not even start like an archive was named by mistake: a
  * usage error that says what the file looks like instead. A file that starts
  * right and is damaged further on is an integrity failure, found later.
+ * With `gzipped`, `head` is the start of what the gzip file holds.
  */
-export function refuseForeignFile(path: string, head: Buffer): NsctlError {
-  const bson = /\.bson$/i.test(path) || looksLikeBson(head);
+export function refuseForeignFile(
+  path: string,
+  head: Buffer,
+  options: { gzipped?: boolean } = {},
+): NsctlError {
+  const name = options.gzipped ? path.replace(/\.gz$/i, '') : path;
+  const bson = /\.bson$/i.test(name) || looksLikeBson(head);
   const what = bson
     ? "it looks like one collection's .bson file from a mongodump folder"
     : describeForeignBytes(head);
-  return new NsctlError('USAGE', `${path} is not a mongodump archive: ${what}`, {
+  const file = options.gzipped ? `${path} is gzip, and what it holds` : path;
+  return new NsctlError('USAGE', `${file} is not a mongodump archive: ${what}`, {
     where: path,
     hint: bson
       ? `Pass the dump folder that holds it to \`nsctl migrate --from <folder>\`, or make one archive file with \`mongodump --archive=dump.archive\`. ${ACCEPTED}`

@@ -132,8 +132,11 @@ function refuseUnreadable(path: string, error: NodeJS.ErrnoException): NsctlErro
   });
 }
 
-/** Enough compressed bytes to decompress an archive's magic number and more. */
-const GZIP_PEEK_BYTES = 64 * 1024;
+/**
+ * Read from the start of every archive file: enough to tell its packing, and
+ * for gzip enough compressed bytes to see whether what it holds is an archive.
+ */
+const HEAD_READ_BYTES = 64 * 1024;
 
 /**
  * A gzip file whose content does not start like an archive (a dump
@@ -141,8 +144,7 @@ const GZIP_PEEK_BYTES = 64 * 1024;
  * uncompressed twin would be. Gzip data damaged from the start is left to
  * the reader, which reports it as damage.
  */
-async function refuseForeignGzip(path: string): Promise<void> {
-  const compressed = await readHead(path, GZIP_PEEK_BYTES);
+function refuseForeignGzip(path: string, compressed: Buffer): void {
   let inner: Buffer;
   try {
     inner = gunzipSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
@@ -150,23 +152,16 @@ async function refuseForeignGzip(path: string): Promise<void> {
     return;
   }
   const head = inner.subarray(0, HEAD_BYTES);
-  if (sniffPacking(head)?.compression === 'none') return;
-  const foreign = refuseForeignFile(path.replace(/\.gz$/i, ''), head);
-  throw new NsctlError(
-    'USAGE',
-    foreign.message.replace(/^(.*?) is not/, `${path} is gzip, and what it holds is not`),
-    {
-      where: path,
-      hint: foreign.hint,
-    },
-  );
+  if (sniffPacking(head)?.compression !== 'none')
+    throw refuseForeignFile(path, head, { gzipped: true });
 }
 
 /** A mongodump archive file, packed any way nsctl understands, told by its bytes, not its name. */
 export async function openArchiveFile(path: string, keys: DecryptionKeys): Promise<OpenedArchive> {
-  const head = await readHead(path, HEAD_BYTES);
+  const start = await readHead(path, HEAD_READ_BYTES);
+  const head = start.subarray(0, HEAD_BYTES);
   const packing = sniffPacking(head);
   if (!packing) throw refuseForeignFile(path, head);
-  if (packing.compression === 'gzip') await refuseForeignGzip(path);
+  if (packing.compression === 'gzip') refuseForeignGzip(path, start);
   return openArchiveStream(createReadStream(path), packing, keys, `archive ${path}`);
 }
