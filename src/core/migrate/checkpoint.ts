@@ -172,6 +172,23 @@ export function isSameTarget(checkpoint: Checkpoint, identity: CheckpointIdentit
   );
 }
 
+/**
+ * When a fresh run replaces the state file of this migration after it was
+ * finished, whether it stays finished: it does when the run copies only
+ * some of its collections (the others may hold what Nightscout wrote since,
+ * out of reach of a later run); a run of every collection starts it over.
+ * Returns the finish time to keep, or undefined.
+ */
+export function keptFinish(
+  checkpoint: Checkpoint | undefined,
+  identity: CheckpointIdentity,
+  names: readonly string[],
+): string | undefined {
+  if (!checkpoint?.finalAt || describeOtherMigration(checkpoint, identity)) return undefined;
+  const partial = checkpoint.collections.some((c) => !names.includes(c.name));
+  return partial ? checkpoint.finalAt : undefined;
+}
+
 /** Why a state file cannot resume this migration, or undefined when it can. */
 export function describeMismatch(
   checkpoint: Checkpoint,

@@ -19,6 +19,7 @@ import {
   type CheckpointIdentity,
   createCheckpoint,
   describeOtherMigration,
+  keptFinish,
 } from '../../core/migrate/checkpoint.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../core/migrate/retry-policy.js';
 import { mongoLocationTag, parseMongoLocation } from '../../core/mongo-location.js';
@@ -144,22 +145,6 @@ function bothSides(source: unknown, target: unknown): unknown {
   });
 }
 
-/**
- * A finished migration whose target Nightscout may now write to stays
- * finished when a --drop run copies only some of its collections again:
- * otherwise a later --resume would converge the others and delete what
- * Nightscout wrote to them. A run of every collection starts it over.
- */
-function finishedAndKept(
-  checkpoint: Checkpoint | undefined,
-  identity: CheckpointIdentity,
-  names: readonly string[],
-): string | undefined {
-  if (!checkpoint?.finalAt || describeOtherMigration(checkpoint, identity)) return undefined;
-  const partial = checkpoint.collections.some((c) => !names.includes(c.name));
-  return partial ? checkpoint.finalAt : undefined;
-}
-
 function identityOf(source: MigrationSource, target: TargetSide): CheckpointIdentity {
   return {
     source: { kind: source.kind, description: source.description },
@@ -240,8 +225,8 @@ export async function runMigration(options: MigrateOptions): Promise<MigrateResu
       resumed && checkpoint
         ? alignCollections(checkpoint, names)
         : createCheckpoint(identity, names, new Date());
-    const finishedBefore = finishedAndKept(checkpoint, identity, names);
-    if (finishedBefore) state.finalAt = finishedBefore;
+    const kept = keptFinish(checkpoint, identity, names);
+    if (kept) state.finalAt = kept;
     if (options.resume && !resumed)
       options.onEvent?.({
         kind: 'note',

@@ -21,6 +21,7 @@ import {
   describeMismatch,
   describeOtherMigration,
   isSameTarget,
+  keptFinish,
 } from '../../core/migrate/checkpoint.js';
 import { describeVersionGap, findUnsupportedFeatures } from '../../core/migrate/compatibility.js';
 import {
@@ -141,9 +142,8 @@ function checkTarget(
   }
   if (checkpoint?.finalAt && !other && options.drop) {
     const names = plan.collections.map((c) => c.name);
-    const partial = checkpoint.collections.some((c) => !names.includes(c.name));
     warnings.push(
-      partial
+      keptFinish(checkpoint, options.identity, names)
         ? `this migration was finished at ${checkpoint.finalAt}; --drop copies ${names.join(', ')} again and it stays finished, so a later run without --drop is still refused (the other collections may hold what Nightscout wrote since)`
         : `this migration was finished at ${checkpoint.finalAt}; --drop copies every collection again and starts it over`,
     );
