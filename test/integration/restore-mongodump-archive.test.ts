@@ -25,6 +25,17 @@ import { openTestDatabase } from '../helpers/db.js';
 
 const t = await openTestDatabase(import.meta.url);
 
+/** A plain restore (no --drop) of an archive file into a database. */
+async function restoreInto(path: string, uri: string) {
+  return restoreArchive({
+    archive: await openArchiveFile(path, {}),
+    destination: { uri },
+    drop: false,
+    dryRun: false,
+    progress: silentProgress,
+  });
+}
+
 /** A plain mongodump archive of db "nightscout", each collection with an index on `date`. */
 async function writeArchive(collections: Record<string, Buffer[]>): Promise<Buffer> {
   const names = Object.keys(collections);
@@ -62,13 +73,7 @@ for (const file of ['dump.archive', 'dump.archive.gz']) {
     : '';
   test(`restores a mongodump archive: ${file}${ttlNote}`, async () => {
     const scratch = await t.scratch(file);
-    const result = await restoreArchive({
-      archive: await openArchiveFile(join(dir, file), {}),
-      destination: { uri: scratch.dbUri },
-      drop: false,
-      dryRun: false,
-      progress: silentProgress,
-    });
+    const result = await restoreInto(join(dir, file), scratch.dbUri);
     const counts = Object.fromEntries(result.collections.map((c) => [c.name, c.found]));
     assert.deepEqual(counts, { entries: 4, empty: 0 });
     const sgv = (
@@ -97,13 +102,7 @@ test('a damaged document in an archive is reported by _id; the others are restor
   await writeFile(path, await writeArchive({ entries: docs }));
 
   const scratch = await t.scratch('damaged');
-  const result = await restoreArchive({
-    archive: await openArchiveFile(path, {}),
-    destination: { uri: scratch.dbUri },
-    drop: false,
-    dryRun: false,
-    progress: silentProgress,
-  });
+  const result = await restoreInto(path, scratch.dbUri);
   const entries = result.collections.find((c) => c.name === 'entries');
   assert.equal(entries?.inserted, 2);
   assert.equal(entries?.failed, 1);
@@ -128,13 +127,7 @@ test(`text that is not valid UTF-8 in an archive: ${t.isFerretDB ? 'FerretDB wou
     await writeArchive({ entries: [Buffer.from(serialize({ _id: 'fine', sgv: 1 })), bad] }),
   );
   const scratch = await t.scratch('utf8');
-  const result = await restoreArchive({
-    archive: await openArchiveFile(path, {}),
-    destination: { uri: scratch.dbUri },
-    drop: false,
-    dryRun: false,
-    progress: silentProgress,
-  });
+  const result = await restoreInto(path, scratch.dbUri);
   const entries = result.collections.find((c) => c.name === 'entries');
   if (!t.isFerretDB) {
     assert.equal(entries?.inserted, 2);

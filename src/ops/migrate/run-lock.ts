@@ -65,7 +65,7 @@ function describeHolder(owner: LockOwner, me: LockOwner): string {
   return `another migration into this database is in progress (${where}, since ${owner.startedAt})`;
 }
 
-/** The lock file of migrations into the database a state file name stands for. */
+/** The lock file of runs into the target database that `targetTag` names. */
 export function runLockPath(targetTag: string): string {
   return join(tmpdir(), `nsctl-${targetTag}.lock`);
 }
